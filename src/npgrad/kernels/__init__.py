@@ -1,0 +1,1 @@
+"""Fused Numba kernels. Each module imports Numba itself and is imported lazily."""

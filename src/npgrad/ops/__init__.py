@@ -1,0 +1,1 @@
+"""Differentiable primitives, one small Function class each, grouped by kind."""

@@ -1,0 +1,474 @@
+"""Elementwise primitives: arithmetic, math functions and activations."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _erf(x):
+    from ..kernels.special import erf
+
+    return erf(x)
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        return a + b if alpha == 1 else a + alpha * b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        return a - b if alpha == 1 else a - alpha * b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.alpha == 1 else -g * ctx.alpha)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return (g * b if ctx.needs_input_grad[0] else None,
+                g * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """x ** y for tensors x and y (either may be a Python number)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.power(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(y, (int, float)) and y == 0:
+                gx = np.zeros_like(g * x)
+            else:
+                gx = g * y * np.power(x, y - 1) if not isinstance(y, (int, float)) or y != 1 else g
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logx = np.where((x == 0) & (np.asarray(y) >= 0), 0.0, np.log(x))
+            gy = g * out * logx
+        return gx, gy
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class Expm1(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y + 1)
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / x
+
+
+class Log1p(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + x)
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (2 * y)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sign(x)
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * np.sin(x)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 - y * y)
+
+
+def sigmoid_array(x):
+    """Overflow-free logistic function 1 / (1 + e^{-x})."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = sigmoid_array(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y * (1 - y)
+
+
+class LogSigmoid(Function):
+    """log σ(x) = -softplus(-x), computed without overflow."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * sigmoid_array(-x)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        mask = x > 0
+        ctx.save_for_backward(mask)
+        return np.where(mask, x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        return g * mask
+
+
+class LeakyRelu(Function):
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.slope = slope
+        ctx.save_for_backward(x > 0)
+        return np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (pos,) = ctx.saved_tensors
+        return np.where(pos, g, g * ctx.slope), None
+
+
+class Elu(Function):
+    """ELU / SELU / CELU family: scale * (x if x > 0 else alpha * (exp(x / beta) - 1))."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale=1.0, beta=1.0):
+        neg = alpha * np.expm1(np.minimum(x, 0) / beta)
+        y = scale * np.where(x > 0, x, neg)
+        ctx.save_for_backward(x, neg)
+        ctx.c = (alpha, scale, beta)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, neg = ctx.saved_tensors
+        alpha, scale, beta = ctx.c
+        return g * scale * np.where(x > 0, 1, (neg + alpha) / beta), None, None, None
+
+
+class Gelu(Function):
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
+        return (0.5 * x * (1 + _erf(x * INV_SQRT_2))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            inner = SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+            t = np.tanh(inner)
+            d_inner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner), None
+        cdf = 0.5 * (1 + _erf(x * INV_SQRT_2))
+        pdf = INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return g * (cdf + x * pdf), None
+
+
+class Silu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        s = sigmoid_array(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved_tensors
+        return g * s * (1 + x * (1 - s))
+
+
+class Softplus(Function):
+    """(1/β) log(1 + e^{βx}), linear above the threshold as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        bx = beta * x
+        ctx.save_for_backward(bx)
+        ctx.c = (beta, threshold)
+        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
+        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (bx,) = ctx.saved_tensors
+        beta, threshold = ctx.c
+        return np.where(bx > threshold, g, g * sigmoid_array(bx)), None, None
+
+
+class Erf(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _erf(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+
+
+class Clamp(Function):
+    """min(max(x, lo), hi); the gradient flows where x is inside [lo, hi]."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        y = x
+        if lo is not None:
+            y = np.maximum(y, lo)
+        if hi is not None:
+            y = np.minimum(y, hi)
+        ctx.save_for_backward(x, lo, hi)
+        return np.asarray(y, dtype=np.result_type(x, y) if x.dtype.kind != "f" else x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        glo = ghi = None
+        if lo is not None:
+            inside = inside & (x >= lo)
+            if ctx.needs_input_grad[1]:
+                glo = g * (x < lo)
+        if hi is not None:
+            inside = inside & (x <= hi)
+            if ctx.needs_input_grad[2]:
+                above = x > hi
+                if lo is not None:
+                    above = above & (np.asarray(hi) >= lo)
+                ghi = g * above
+        return g * inside, glo, ghi
+
+
+class Maximum(Function):
+    """Elementwise max; ties split the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        wa = (a > b) + 0.5 * (a == b)
+        return g * wa, g * (1 - wa)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        wa = (a < b) + 0.5 * (a == b)
+        return g * wa, g * (1 - wa)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        zero = np.zeros((), dtype=g.dtype)
+        return None, np.where(cond, g, zero), np.where(cond, zero, g)
+
+
+class Cast(Function):
+    """Change of dtype; the gradient is cast back."""
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.src = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.astype(ctx.src) if ctx.src.kind == "f" else None), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class Lerp(Function):
+    """start + weight * (end - start)."""
+
+    @staticmethod
+    def forward(ctx, start, end, weight):
+        ctx.save_for_backward(start, end, weight)
+        return start + weight * (end - start)
+
+    @staticmethod
+    def backward(ctx, g):
+        start, end, w = ctx.saved_tensors
+        gw = g * (end - start) if ctx.needs_input_grad[2] else None
+        return g * (1 - w), g * w, gw

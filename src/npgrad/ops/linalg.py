@@ -1,0 +1,86 @@
+"""Matrix products."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+class MatMul(Function):
+    """a @ b with NumPy's (= PyTorch's) rules for 1-D operands and batch broadcasting."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                               f"{a.ndim}D and {b.ndim}D")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            sa = "x".join(map(str, a.shape if a.ndim > 1 else (1,) + a.shape))
+            sb = "x".join(map(str, b.shape if b.ndim > 1 else b.shape + (1,)))
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a2 = a[None, :] if a.ndim == 1 else a  # (m, n) with m = 1 for a vector
+        b2 = b[:, None] if b.ndim == 1 else b  # (n, p) with p = 1 for a vector
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            if a.ndim == 1:
+                ga = ga.reshape(-1, a.shape[0]).sum(0)
+        if ctx.needs_input_grad[1]:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            if b.ndim == 1:
+                gb = gb[..., 0].reshape(-1, b.shape[0]).sum(0)
+        return ga, gb
+
+
+class Einsum(Function):
+    """einsum over explicit subscripts ('ij,jk->ik'); each operand's gradient is an einsum."""
+
+    @staticmethod
+    def forward(ctx, eq, *ops):
+        ins, out = eq.split("->")
+        ins = ins.split(",")
+        ctx.c = (ins, out, ops)
+        return np.einsum(eq, *ops, optimize=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        ins, out, ops = ctx.c
+        grads = [None]
+        for i, sub in enumerate(ins):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(ins) if j != i]
+            arrays = [o for j, o in enumerate(ops) if j != i]
+            # labels of operand i missing from the output and the others are summed: restore by broadcasting
+            present = set(out).union(*others) if others else set(out)
+            keep = "".join(ch for ch in sub if ch in present)
+            eq = ",".join([out] + others) + "->" + "".join(dict.fromkeys(keep))
+            gi = np.einsum(eq, g, *arrays, optimize=True)
+            # map back to operand i's (possibly repeated / summed) labels
+            uniq = "".join(dict.fromkeys(keep))
+            full = np.zeros(ops[i].shape, dtype=g.dtype)
+            src_labels = uniq
+            # broadcast over labels summed away inside operand i
+            expand = np.einsum(f"{src_labels}->{src_labels}", gi)
+            shape_map = {ch: ops[i].shape[k] for k, ch in enumerate(sub)}
+            target = np.broadcast_to(
+                expand.reshape([shape_map[ch] if ch in src_labels else 1 for ch in dict.fromkeys(sub)]),
+                [shape_map[ch] for ch in dict.fromkeys(sub)])
+            if len(set(sub)) == len(sub):
+                perm = [list(dict.fromkeys(sub)).index(ch) for ch in sub]
+                full = np.transpose(target, perm) if perm != list(range(len(perm))) else target
+                full = np.ascontiguousarray(full)
+            else:  # repeated label (diagonal): write onto the diagonal
+                view = np.einsum(f"{sub}->{''.join(dict.fromkeys(sub))}", full)
+                view[...] = target
+            grads.append(full)
+        return tuple(grads)

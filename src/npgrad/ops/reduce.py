@@ -1,0 +1,258 @@
+"""Reductions over dimensions: sum, mean, max/min, var, logsumexp, softmax, cumsum, prod."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def normalize_dims(dim, ndim):
+    """A sorted tuple of non-negative dims (all dims for None), with PyTorch's range error."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if len(dims) == 0:
+        return tuple(range(ndim))
+    out = []
+    for d in dims:
+        n = max(ndim, 1)
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        out.append(d % n if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def _expand_back(g, shape, dims, keepdim):
+    """Reshape a reduced gradient so it broadcasts against the input shape."""
+    if not keepdim and len(shape):
+        kshape = [1 if i in dims else s for i, s in enumerate(shape)]
+        g = g.reshape(kshape)
+    return g
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.c = (x.shape, dims, keepdim)
+        return np.sum(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dims, keepdim = ctx.c
+        return np.broadcast_to(_expand_back(g, shape, dims, keepdim), shape), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.c = (x.shape, dims, keepdim)
+        n = int(np.prod([x.shape[d] for d in dims])) if x.ndim else 1
+        ctx.n = n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if n == 0:
+                return np.full([1 if i in dims else s for i, s in enumerate(x.shape)] if keepdim else
+                               [s for i, s in enumerate(x.shape) if i not in dims], np.nan, dtype=x.dtype)
+            return np.mean(x, axis=dims, keepdims=keepdim).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dims, keepdim = ctx.c
+        return np.broadcast_to(_expand_back(g, shape, dims, keepdim) / max(ctx.n, 1), shape), None, None
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.c = (x, dim, keepdim)
+        if dim is None:
+            return np.prod(x)
+        return np.prod(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, dim, keepdim = ctx.c
+        if dim is None:
+            flat = x.reshape(-1)
+            return (_prod_others(flat, 0) * g).reshape(x.shape), None, None
+        if not keepdim:
+            g = np.expand_dims(g, dim)
+        return _prod_others(x, dim) * g, None, None
+
+
+def _prod_others(x, axis):
+    """Product of all other elements along ``axis`` (exact with zeros)."""
+    x = np.moveaxis(x, axis, -1)
+    ones = np.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(left * right, -1, axis)
+
+
+class MaxDim(Function):
+    """max/min along one dim: values and indices; the gradient goes to the index."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        idx = np.argmax(x, axis=dim) if largest else np.argmin(x, axis=dim)
+        if x.dtype.kind == "f":  # NaN propagates as in PyTorch
+            nan = np.isnan(x)
+            if nan.any():
+                idx = np.where(nan.any(axis=dim), np.argmax(nan, axis=dim), idx)
+        idx = np.expand_dims(idx, dim)
+        values = np.take_along_axis(x, idx, axis=dim)
+        ctx.c = (x.shape, dim, keepdim, idx)
+        if not keepdim:
+            values, idx = np.squeeze(values, dim), np.squeeze(idx, dim)
+        idx = idx.astype(np.int64)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _gi):
+        shape, dim, keepdim, idx = ctx.c
+        if not keepdim:
+            g = np.expand_dims(g, dim)
+        out = np.zeros(shape, dtype=g.dtype)
+        np.put_along_axis(out, idx, g, axis=dim)
+        return out, None, None, None
+
+
+class Amax(Function):
+    """amax/amin (and full max/min): ties share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, largest):
+        y = (np.max if largest else np.min)(x, axis=dims, keepdims=True)
+        ctx.c = (x, y, dims, keepdim)
+        return y if keepdim else np.squeeze(y, axis=dims) if dims else y.reshape(())
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        x, y, dims, keepdim = ctx.c
+        mask = (x == y)
+        count = mask.sum(axis=dims, keepdims=True)
+        g = _expand_back(g, x.shape, dims, keepdim)
+        return g * mask / count, None, None, None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        n = int(np.prod([x.shape[d] for d in dims])) if x.ndim else 1
+        mean = np.mean(x, axis=dims, keepdims=True) if n else np.zeros([1] * x.ndim, x.dtype)
+        diff = x - mean
+        denom = max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / denom
+        ctx.c = (diff, dims, keepdim, denom)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        diff, dims, keepdim, denom = ctx.c
+        g = _expand_back(g, diff.shape, dims, keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2 * g * diff / denom, None, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        m = np.max(x, axis=dims, keepdims=True) if x.size else np.zeros([1] * x.ndim, x.dtype)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        ctx.c = (x, out, dims, keepdim)
+        return out if keepdim else np.squeeze(out, axis=dims) if dims else out.reshape(())
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out, dims, keepdim = ctx.c
+        g = _expand_back(g, x.shape, dims, keepdim)
+        return g * np.exp(x - out), None, None
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        y = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * (g - np.sum(g * y, axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        m = np.max(x, axis=dim, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        shifted = x - m
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g - np.exp(y) * np.sum(g, axis=ctx.dim, keepdims=True), None
+
+
+class CumSum(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return np.cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        d = ctx.dim
+        return np.flip(np.cumsum(np.flip(g, d), axis=d), d), None
+
+
+class CumProd(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = np.cumprod(x, axis=dim)
+        ctx.c = (x, y, dim)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, d = ctx.c
+        # reference formula valid for non-zero inputs; zeros use the exact O(n^2) path
+        if np.all(x != 0):
+            return np.flip(np.cumsum(np.flip(g * y, d), axis=d), d) / x, None
+        xm = np.moveaxis(x, d, -1)
+        gm = np.moveaxis(g, d, -1)
+        n = xm.shape[-1]
+        out = np.zeros_like(xm)
+        for k in range(n):
+            others = xm.copy()
+            others[..., k] = 1
+            cp = np.cumprod(others, axis=-1)
+            out[..., k] = np.sum(gm[..., k:] * cp[..., k:], axis=-1)
+        return np.moveaxis(out, -1, d), None
+
+
+class Norm2(Function):
+    """Euclidean norm with gradient 0 at the zero vector, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+        ctx.c = (x, out, dims, keepdim)
+        return out if keepdim else (np.squeeze(out, axis=dims) if dims else out.reshape(()))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out, dims, keepdim = ctx.c
+        g = _expand_back(g, x.shape, dims, keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(out == 0, 0, g * x / out), None, None
