@@ -15,7 +15,7 @@ from .tensor import (Size, Tensor, arange, as_tensor, cat, concat, concatenate, 
                      stack, tensor, unique, where, zeros, zeros_like)
 from .functions import *  # noqa: F401,F403  (torch.exp, torch.sum, ... as functions)
 from .serialization import load, save
-from . import autograd, random  # noqa: E402
+from . import autograd, cuda, random  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -9,3 +9,7 @@ from .layers.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unfl
 from .layers.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
 from .module import (Buffer, Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
                      Sequential)
+from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .layers.attention import MultiheadAttention
+from . import utils
+from .loss import *  # noqa: F401,F403

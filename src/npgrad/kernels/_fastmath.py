@@ -1,0 +1,265 @@
+"""Branch-free polynomial ``exp`` and ``log`` for Numba kernels.
+
+The pip build of Numba has no SVML, so ``np.exp`` inside a compiled loop is a
+scalar call into libm and the loop does not vectorise.  The functions here are
+straight-line arithmetic on the IEEE-754 bit pattern, which LLVM turns into
+SIMD code:
+
+* ``fast_exp(x)``: Cody-Waite range reduction :math:`x = n \\ln 2 + r`,
+  :math:`|r| \\le \\tfrac12 \\ln 2`, a polynomial for :math:`e^r`, and
+  :math:`2^n` assembled directly in the exponent bits.
+* ``fast_log(x)``: :math:`x = 2^e m` with :math:`m \\in [\\sqrt{1/2}, \\sqrt 2)`
+  read from the bits, then :math:`\\log m = 2\\,\\operatorname{artanh} s`,
+  :math:`s = (m - 1)/(m + 1)`, as an odd series in :math:`s`.
+
+Both dispatch on the argument type: float32 uses the Cephes single-precision
+polynomial (about 1 ulp), float64 a degree-13 Taylor polynomial (about 1-2 ulp).
+Out-of-range arguments follow IEEE: ``fast_exp`` returns subnormals down to its
+underflow to 0 and overflows to ``inf``; ``fast_log(0) = -inf``,
+``fast_log(x < 0) = nan``.  Subnormal arguments of ``fast_log`` are scaled into
+the normal range first.
+
+Reference: S. L. Moshier, *Methods and Programs for Mathematical Functions*
+(Cephes), 1989; W. J. Cody and W. Waite, *Software Manual for the Elementary
+Functions*, 1980.
+
+Example (inside any ``@numba.njit`` function)::
+
+    from npgrad.kernels._fastmath import FASTMATH, fast_exp, fast_log
+
+    @numba.njit(fastmath=FASTMATH)
+    def softplus(x):
+        return fast_log(1.0 + fast_exp(x))
+"""
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.core import cgutils  # noqa: F401  (keeps the llvmlite IR helpers loaded)
+from numba.extending import intrinsic, overload
+from llvmlite import ir
+
+__all__ = ["fast_exp", "fast_log", "exp_reference", "log_reference", "FASTMATH"]
+
+# every fast-math flag except "nnan"/"ninf": kernels must keep IEEE inf and nan
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+# the polynomials themselves must not be reassociated (it would undo the
+# Cody-Waite split); they are compiled apart and inlined by LLVM, which keeps
+# each instruction's own flags
+_POLY_FLAGS = {"nsz", "arcp", "contract", "afn"}
+
+
+# --------------------------------------------------------------------------- bit casts
+def _bitcast_intrinsic(src, dst, src_ir, dst_ir):
+    @intrinsic
+    def cast(typingctx, value):
+        if value != src:
+            return None
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], dst_ir)
+
+        return dst(src), codegen
+
+    return cast
+
+
+_f32_from_i32 = _bitcast_intrinsic(types.int32, types.float32, ir.IntType(32), ir.FloatType())
+_i32_from_f32 = _bitcast_intrinsic(types.float32, types.int32, ir.FloatType(), ir.IntType(32))
+_f64_from_i64 = _bitcast_intrinsic(types.int64, types.float64, ir.IntType(64), ir.DoubleType())
+_i64_from_f64 = _bitcast_intrinsic(types.float64, types.int64, ir.DoubleType(), ir.IntType(64))
+
+
+# --------------------------------------------------------------------------- exp
+_LOG2E = 1.4426950408889634
+_LN2_HI_F = 0.693359375          # ln 2 split so that n * hi is exact in float32
+_LN2_LO_F = -2.12194440e-4
+_LN2_HI_D = 6.93147180369123816490e-01   # fdlibm split for float64
+_LN2_LO_D = 1.90821492927058770002e-10
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _exp_f32(x):
+    # below -103 the true result rounds to 0 in float32
+    x = min(max(x, np.float32(-103.0)), np.float32(88.72283))
+    # round to nearest by the 1.5 * 2^23 shifter: stays in float32 and vectorises
+    n = (x * np.float32(_LOG2E) + np.float32(12582912.0)) - np.float32(12582912.0)
+    r = x - n * np.float32(_LN2_HI_F)
+    r = r - n * np.float32(_LN2_LO_F)
+    p = np.float32(1.9875691500e-4)
+    p = p * r + np.float32(1.3981999507e-3)
+    p = p * r + np.float32(8.3334519073e-3)
+    p = p * r + np.float32(4.1665795894e-2)
+    p = p * r + np.float32(1.6666665459e-1)
+    p = p * r + np.float32(5.0000001201e-1)
+    p = p * (r * r) + r + np.float32(1.0)
+    # 2^n as 2^h * 2^(n-h): both factors stay normal over the whole clamp range
+    ni = np.int32(n)
+    h = ni >> np.int32(1)
+    two_h = _f32_from_i32(np.int32((h + np.int32(127)) << np.int32(23)))
+    two_rest = _f32_from_i32(np.int32((ni - h + np.int32(127)) << np.int32(23)))
+    return p * two_h * two_rest
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _exp_f64(x):
+    x = min(max(x, -745.2), 709.782712893384)
+    n = (x * _LOG2E + 6755399441055744.0) - 6755399441055744.0
+    r = x - n * _LN2_HI_D
+    r = r - n * _LN2_LO_D
+    # Taylor series of e^r to degree 13; |r| <= ln2/2 so the tail is < 1e-17
+    p = 1.6059043836821613e-10
+    p = p * r + 2.08767569878681e-09
+    p = p * r + 2.505210838544172e-08
+    p = p * r + 2.755731922398589e-07
+    p = p * r + 2.7557319223985893e-06
+    p = p * r + 2.48015873015873e-05
+    p = p * r + 0.0001984126984126984
+    p = p * r + 0.001388888888888889
+    p = p * r + 0.008333333333333333
+    p = p * r + 0.041666666666666664
+    p = p * r + 0.16666666666666666
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    # 2^n as 2^h * 2^(n-h): both factors stay normal over the whole clamp range
+    ni = np.int64(n)
+    h = ni >> np.int64(1)
+    two_h = _f64_from_i64(np.int64((h + np.int64(1023)) << np.int64(52)))
+    two_rest = _f64_from_i64(np.int64((ni - h + np.int64(1023)) << np.int64(52)))
+    return p * two_h * two_rest
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _exp_f32_full(x):
+    y = _exp_f32(x)
+    if x < np.float32(-103.0):
+        y = np.float32(0.0)
+    if x > np.float32(88.72283):
+        y = np.float32(np.inf)
+    if x != x:
+        y = x
+    return y
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _exp_f64_full(x):
+    y = _exp_f64(x)
+    if x < -745.2:
+        y = 0.0
+    if x > 709.782712893384:
+        y = np.inf
+    if x != x:
+        y = x
+    return y
+
+
+def fast_exp(x):
+    """:math:`e^x` by range reduction and a polynomial; usable only inside Numba code."""
+    raise NotImplementedError("fast_exp is callable from Numba-compiled code only")
+
+
+@overload(fast_exp, inline="always")
+def _fast_exp_overload(x):
+    if x == types.float32:
+        return lambda x: _exp_f32_full(x)
+    if x == types.float64:
+        return lambda x: _exp_f64_full(x)
+    return None
+
+
+# --------------------------------------------------------------------------- log
+_SQRT_HALF = 0.7071067811865476
+_LN2 = 0.6931471805599453
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _log_f32(x):
+    scale = np.float32(0.0)
+    if x < np.float32(1.1754944e-38):           # subnormal: scale by 2^23 first
+        x = x * np.float32(8388608.0)
+        scale = np.float32(-23.0)
+    bits = _i32_from_f32(x)
+    # exponent relative to [sqrt(1/2), sqrt(2)): subtract the bits of sqrt(1/2)
+    offset = bits - np.int32(0x3F3504F3)
+    e = offset >> np.int32(23)
+    m = _f32_from_i32(np.int32(bits - (e << np.int32(23))))
+    s = (m - np.float32(1.0)) / (m + np.float32(1.0))
+    z = s * s
+    p = np.float32(2.0 / 11.0)
+    p = p * z + np.float32(2.0 / 9.0)
+    p = p * z + np.float32(2.0 / 7.0)
+    p = p * z + np.float32(2.0 / 5.0)
+    p = p * z + np.float32(2.0 / 3.0)
+    p = p * z + np.float32(2.0)
+    y = p * s + (np.float32(e) + scale) * np.float32(_LN2)
+    if x == np.float32(0.0):
+        y = np.float32(-np.inf)
+    if x < np.float32(0.0) or x != x:
+        y = np.float32(np.nan)
+    if x == np.float32(np.inf):
+        y = np.float32(np.inf)
+    return y
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _log_f64(x):
+    scale = 0.0
+    if x < 2.2250738585072014e-308:
+        x = x * 4503599627370496.0               # 2^52
+        scale = -52.0
+    bits = _i64_from_f64(x)
+    offset = bits - np.int64(0x3FE6A09E667F3BCD)
+    e = offset >> np.int64(52)
+    m = _f64_from_i64(np.int64(bits - (e << np.int64(52))))
+    s = (m - 1.0) / (m + 1.0)
+    z = s * s
+    p = 2.0 / 23.0
+    p = p * z + 2.0 / 21.0
+    p = p * z + 2.0 / 19.0
+    p = p * z + 2.0 / 17.0
+    p = p * z + 2.0 / 15.0
+    p = p * z + 2.0 / 13.0
+    p = p * z + 2.0 / 11.0
+    p = p * z + 2.0 / 9.0
+    p = p * z + 2.0 / 7.0
+    p = p * z + 2.0 / 5.0
+    p = p * z + 2.0 / 3.0
+    p = p * z + 2.0
+    y = p * s + (np.float64(e) + scale) * _LN2
+    if x == 0.0:
+        y = -np.inf
+    if x < 0.0 or x != x:
+        y = np.nan
+    if x == np.inf:
+        y = np.inf
+    return y
+
+
+def fast_log(x):
+    """:math:`\\log x` from the exponent bits and an artanh series; Numba code only."""
+    raise NotImplementedError("fast_log is callable from Numba-compiled code only")
+
+
+@overload(fast_log, inline="always")
+def _fast_log_overload(x):
+    if x == types.float32:
+        return lambda x: _log_f32(x)
+    if x == types.float64:
+        return lambda x: _log_f64(x)
+    return None
+
+
+# --------------------------------------------------------------------------- array entry points
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def exp_reference(x, out):
+    """Elementwise ``fast_exp`` over a 1-D array (for tests against ``np.exp``)."""
+    for i in range(x.shape[0]):
+        out[i] = fast_exp(x[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def log_reference(x, out):
+    """Elementwise ``fast_log`` over a 1-D array (for tests against ``np.log``)."""
+    for i in range(x.shape[0]):
+        out[i] = fast_log(x[i])

@@ -1,0 +1,259 @@
+"""Fused optimizer updates: each algorithm's formula compiled into one in-place pass.
+
+The math of every update lives once, in its algorithm's file
+(``npgrad/optim/adam.py: adam_update`` ...), as a function of arrays written with
+plain arithmetic and NumPy ufuncs. Run on whole arrays it is the NumPy
+reference. Here the same function is compiled by Numba for scalars and called
+from a loop that reads each element of the parameter, its gradient and its
+state buffers once and writes the results back in place: one pass over memory
+per parameter per step, no temporaries.
+
+Conventions shared with :func:`npgrad.optim.optimizer.run_update`:
+
+* ``formula(w, g, *buffers, *scalars)`` returns ``(w, *buffers)``;
+* an absent optional buffer is an alias of ``w``; the outputs are written last
+  to first, so the parameter's own write wins;
+* float hyper-parameters arrive in the parameter's dtype, so float32 stays
+  float32 (torch's arithmetic for float32 tensors).
+
+Large parameters are cut into one contiguous chunk per thread; the loops
+release the GIL (``nogil=True``) and run on a small thread pool.
+
+Numba only sees a change to this file when deciding whether its on-disk cache
+is stale, so a digest of the formulas' source is kept next to the cache and the
+cache is flushed when a formula changes.
+
+Example::
+
+    >>> import numpy as np
+    >>> from npgrad.optim.sgd import sgd_update
+    >>> from npgrad.kernels.optim import run
+    >>> w, g = np.ones(4), np.full(4, 0.5)
+    >>> run(sgd_update, w, g, [w], (0.1, 0.0, 1.0, 0.0, False, False, False, False))
+    >>> w
+    array([0.95, 0.95, 0.95, 0.95])
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+from numba.extending import overload
+
+from npgrad.optim import _elementwise
+from npgrad.optim.adadelta import adadelta_update
+from npgrad.optim.adagrad import adagrad_update
+from npgrad.optim.adam import adam_update
+from npgrad.optim.adamax import adamax_update
+from npgrad.optim.asgd import asgd_update
+from npgrad.optim.nadam import nadam_update
+from npgrad.optim.radam import radam_update
+from npgrad.optim.rmsprop import rmsprop_update
+from npgrad.optim.rprop import rprop_update
+from npgrad.optim.sgd import sgd_update
+from npgrad.optim.sparse_adam import sparse_adam_update
+
+__all__ = ["run", "PASSES"]
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+
+
+@overload(_elementwise.where)
+def _where_scalar(condition, x, y):
+    """``where`` on one element: a select (``np.where`` would build a 0-d array)."""
+    def impl(condition, x, y):
+        return x if condition else y
+    return impl
+
+
+def _scalar(formula):
+    return numba.njit(error_model="numpy")(formula)
+
+
+_sgd = _scalar(sgd_update)
+_adam = _scalar(adam_update)
+_adagrad = _scalar(adagrad_update)
+_adadelta = _scalar(adadelta_update)
+_adamax = _scalar(adamax_update)
+_nadam = _scalar(nadam_update)
+_radam = _scalar(radam_update)
+_rmsprop = _scalar(rmsprop_update)
+_rprop = _scalar(rprop_update)
+_asgd = _scalar(asgd_update)
+_sparse_adam = _scalar(sparse_adam_update)
+
+
+# --------------------------------------------------------------------------- one loop per formula
+# Each loop reads element i of every array, applies the formula, writes the
+# buffers back last to first and the parameter last.
+
+@numba.njit(**_JIT)
+def _sgd_pass(w, g, v, scalars):
+    for i in range(w.size):
+        w_i, v_i = _sgd(w[i], g[i], v[i], *scalars)
+        v[i] = v_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _adam_pass(w, g, m, v, v_max, scalars):
+    for i in range(w.size):
+        w_i, m_i, v_i, v_max_i = _adam(w[i], g[i], m[i], v[i], v_max[i], *scalars)
+        v_max[i] = v_max_i
+        v[i] = v_i
+        m[i] = m_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _adagrad_pass(w, g, s, scalars):
+    for i in range(w.size):
+        w_i, s_i = _adagrad(w[i], g[i], s[i], *scalars)
+        s[i] = s_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _adadelta_pass(w, g, v, u, scalars):
+    for i in range(w.size):
+        w_i, v_i, u_i = _adadelta(w[i], g[i], v[i], u[i], *scalars)
+        u[i] = u_i
+        v[i] = v_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _adamax_pass(w, g, m, u, scalars):
+    for i in range(w.size):
+        w_i, m_i, u_i = _adamax(w[i], g[i], m[i], u[i], *scalars)
+        u[i] = u_i
+        m[i] = m_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _nadam_pass(w, g, m, v, scalars):
+    for i in range(w.size):
+        w_i, m_i, v_i = _nadam(w[i], g[i], m[i], v[i], *scalars)
+        v[i] = v_i
+        m[i] = m_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _radam_pass(w, g, m, v, scalars):
+    for i in range(w.size):
+        w_i, m_i, v_i = _radam(w[i], g[i], m[i], v[i], *scalars)
+        v[i] = v_i
+        m[i] = m_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _rmsprop_pass(w, g, v, g_avg, b, scalars):
+    for i in range(w.size):
+        w_i, v_i, g_avg_i, b_i = _rmsprop(w[i], g[i], v[i], g_avg[i], b[i], *scalars)
+        b[i] = b_i
+        g_avg[i] = g_avg_i
+        v[i] = v_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _rprop_pass(w, g, prev, eta, scalars):
+    for i in range(w.size):
+        w_i, prev_i, eta_i = _rprop(w[i], g[i], prev[i], eta[i], *scalars)
+        eta[i] = eta_i
+        prev[i] = prev_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _asgd_pass(w, g, ax, scalars):
+    for i in range(w.size):
+        w_i, ax_i = _asgd(w[i], g[i], ax[i], *scalars)
+        ax[i] = ax_i
+        w[i] = w_i
+
+
+@numba.njit(**_JIT)
+def _sparse_adam_pass(w, g, m, v, scalars):
+    for i in range(w.size):
+        w_i, m_i, v_i = _sparse_adam(w[i], g[i], m[i], v[i], *scalars)
+        v[i] = v_i
+        m[i] = m_i
+        w[i] = w_i
+
+
+# formula (as written in its algorithm's file) -> its fused pass
+PASSES = {
+    sgd_update: _sgd_pass, adam_update: _adam_pass, adagrad_update: _adagrad_pass,
+    adadelta_update: _adadelta_pass, adamax_update: _adamax_pass, nadam_update: _nadam_pass,
+    radam_update: _radam_pass, rmsprop_update: _rmsprop_pass, rprop_update: _rprop_pass,
+    asgd_update: _asgd_pass, sparse_adam_update: _sparse_adam_pass,
+}
+
+
+# --------------------------------------------------------------------------- threads
+_MIN_PER_THREAD = 1 << 18
+_pool = None
+
+
+def _threads() -> int:
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="npgrad-optim")
+    return _pool
+
+
+def run(formula, w, g, buffers, scalars) -> None:
+    """Apply ``formula`` in place over flat contiguous arrays ``w``, ``g`` and ``buffers``.
+
+    ``None`` in ``buffers`` means an absent optional buffer (aliased to ``w``).
+    """
+    loop = PASSES[formula]
+    arrays = [w, g] + [w if b is None else b for b in buffers]
+    scalars = tuple(scalars)
+    n = w.size
+    chunks = min(_threads(), n // _MIN_PER_THREAD)
+    if chunks <= 1:
+        loop(*arrays, scalars)
+        return
+    bounds = [(c * n // chunks) // 64 * 64 for c in range(chunks)] + [n]
+    futures = [_executor().submit(loop, *[a[lo:hi] for a in arrays], scalars)
+               for lo, hi in zip(bounds[:-1], bounds[1:])]
+    for future in futures:
+        future.result()
+
+
+# --------------------------------------------------------------------------- cache freshness
+def _flush_stale_cache() -> None:
+    """Drop the compiled loops from Numba's cache when a formula's source changed."""
+    sources = "".join(inspect.getsource(f) for f in PASSES)
+    sources += inspect.getsource(_elementwise)
+    digest = hashlib.sha256(sources.encode()).hexdigest()
+    try:
+        cache_path = _sgd_pass._cache._cache_path
+        stamp = os.path.join(cache_path, "optim_formulas.sha256")
+        if os.path.exists(stamp):
+            with open(stamp) as f:
+                if f.read() == digest:
+                    return
+        for loop in PASSES.values():
+            loop._cache.flush()
+        os.makedirs(cache_path, exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write(digest)
+    except (AttributeError, OSError):  # no cache: every process compiles afresh
+        pass
+
+
+_flush_stale_cache()
