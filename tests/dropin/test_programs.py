@@ -1,0 +1,176 @@
+"""PyTorch programs run unchanged after ``import torch`` becomes ``import npgrad as torch``.
+
+The programs are the tutorials' own (cross-entropy with AdamW and Adam, the save-best /
+load-best training loop). Each runs once on npgrad; where torch is installed the same text
+runs on torch too, from the same starting weights, and the printed losses must agree.
+"""
+import io
+import os
+import re
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+
+from oracle import HAVE_TORCH, Golden
+
+golden = Golden("dropin")
+
+ADAMW_PROGRAM = '''
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+class SimpleNet(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super(SimpleNet, self).__init__()
+        self.fc = nn.Linear(input_dim, output_dim)
+
+    def forward(self, x):
+        return self.fc(x)
+
+input_dim = 10
+output_dim = 5
+model = SimpleNet(input_dim, output_dim)
+model.load_state_dict(INIT)                      # the test's only addition: common starting weights
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.AdamW(model.parameters(), lr=0.001, weight_decay=0.01)
+inputs = torch.tensor(X)
+labels = torch.tensor(Y)
+for step in range(20):
+    outputs = model(inputs)
+    loss = criterion(outputs, labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"Loss: {loss.item()}")
+'''
+
+CLASSIFIER_PROGRAM = '''
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+class SimpleClassifier(nn.Module):
+    def __init__(self, input_size, num_classes):
+        super(SimpleClassifier, self).__init__()
+        self.fc1 = nn.Linear(input_size, 64)
+        self.fc2 = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))
+        x = self.fc2(x)
+        return x
+
+model = SimpleClassifier(10, 3)
+model.load_state_dict(INIT)
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.Adam(model.parameters(), lr=0.001)
+inputs = torch.tensor(X)
+targets = torch.tensor(Y)
+for epoch in range(30):
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"Loss: {loss.item():.10f}")
+with torch.no_grad():
+    predicted = torch.argmax(model(inputs), dim=1)
+    print("accuracy", (predicted == targets).float().mean().item())
+'''
+
+BEST_MODEL_PROGRAM = '''
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Dropout(0.0), nn.Linear(32, 3))
+model.load_state_dict(INIT)
+criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)
+x_train, y_train = torch.tensor(X[:48]), torch.tensor(Y[:48])
+x_val, y_val = torch.tensor(X[48:]), torch.tensor(Y[48:])
+
+def train(model, optimizer, criterion):
+    model.train()
+    epoch_loss = 0
+    for i in range(0, 48, 16):
+        optimizer.zero_grad()
+        output = model(x_train[i:i + 16])
+        loss = criterion(output, y_train[i:i + 16])
+        loss.backward()
+        optimizer.step()
+        epoch_loss += loss.item()
+    return epoch_loss / 3
+
+def evaluate(model, criterion):
+    model.eval()
+    with torch.no_grad():
+        return criterion(model(x_val), y_val).item()
+
+best_valid_loss = float('inf')
+for epoch in range(8):
+    train_loss = train(model, optimizer, criterion)
+    valid_loss = evaluate(model, criterion)
+    scheduler.step()
+    if valid_loss < best_valid_loss:
+        best_valid_loss = valid_loss
+        torch.save(model.state_dict(), PATH)
+    print(f'Epoch: {epoch+1:02} | Train Loss: {train_loss:.10f} | Val. Loss: {valid_loss:.10f}')
+model.load_state_dict(torch.load(PATH))
+print(f'Best Loss: {evaluate(model, criterion):.10f}')
+'''
+
+
+def _data(seed, n, d, c):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)).astype(np.float32), rng.integers(0, c, n)
+
+
+def _init(shapes, seed):
+    rng = np.random.default_rng(seed)
+    return {k: (rng.standard_normal(s) * 0.2).astype(np.float32) for k, s in shapes.items()}
+
+
+PROGRAMS = {
+    "adamw": (ADAMW_PROGRAM, {"fc.weight": (5, 10), "fc.bias": (5,)}, (32, 10, 5)),
+    "classifier": (CLASSIFIER_PROGRAM, {"fc1.weight": (64, 10), "fc1.bias": (64,), "fc2.weight": (3, 64),
+                                        "fc2.bias": (3,)}, (100, 10, 3)),
+    "best_model": (BEST_MODEL_PROGRAM, {"0.weight": (32, 10), "0.bias": (32,), "3.weight": (3, 32),
+                                        "3.bias": (3,)}, (64, 10, 3)),
+}
+
+
+def run_program(text, lib, init, X, Y, path):
+    import importlib
+    import sys
+
+    mod = importlib.import_module(lib)
+    code = text.replace("import torch.nn as nn", f"import {lib}.nn as nn") \
+               .replace("import torch.optim as optim", f"import {lib}.optim as optim")
+    code = re.sub(r"^import torch$", f"import {lib} as torch", code, flags=re.M)
+    env = {"INIT": {k: mod.tensor(v) for k, v in init.items()}, "X": X, "Y": Y, "PATH": path}
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        exec(compile(code, f"<{lib} program>", "exec"), env)
+    return buf.getvalue()
+
+
+def _numbers(text):
+    return np.array([float(v) for v in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", text)])
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_program_runs_unchanged_and_matches_torch(name, tmp_path):
+    text, shapes, (n, d, c) = PROGRAMS[name]
+    X, Y = _data(len(name), n, d, c)
+    init = _init(shapes, len(name) + 1)
+    ref = golden(name, lambda: _numbers(run_program(text, "torch", init, X, Y, str(tmp_path / "t.pt"))))
+    out = run_program(text, "npgrad", init, X, Y, str(tmp_path / "n.pt"))
+    got = _numbers(out)
+    assert got.shape == ref.shape, out
+    np.testing.assert_allclose(got, ref, rtol=2e-5, atol=2e-6)
+    losses = got[: min(5, len(got))]
+    assert losses[-1] < losses[0] or name == "best_model"
