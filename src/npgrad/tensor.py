@@ -1875,14 +1875,19 @@ def _sum_to_shape(g, shape):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _accumulate_leaf(leaf, g):
+def _accumulate_leaf(leaf, g, owned=False):
     if leaf._hooks:
         for h in leaf._hooks:
             r = h(Tensor._wrap(g))
             if r is not None:
                 g = r._data
+                owned = False
     if leaf.grad is None:
-        leaf.grad = Tensor._wrap(np.array(g, dtype=leaf._data.dtype, copy=True))
+        if owned and g.dtype == leaf._data.dtype:
+            # a backward that set ``ctx.grads_owned`` handed over fresh arrays: adopt, don't copy
+            leaf.grad = Tensor._wrap(g)
+        else:
+            leaf.grad = Tensor._wrap(np.array(g, dtype=leaf._data.dtype, copy=True))
     else:
         leaf.grad._data = leaf.grad._data + g
     if leaf._post_acc_hooks:
@@ -1984,7 +1989,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 g = g.astype(node.in_dtypes[k])
             if isinstance(edge, Tensor):
                 if only is None or id(edge) in only:
-                    _accumulate_leaf(edge, g)
+                    _accumulate_leaf(edge, g, owned=getattr(node.ctx, "grads_owned", False))
             else:
                 nxt, idx = edge
                 slot = grads.setdefault(nxt, [None] * len(nxt.out_shapes))

@@ -97,3 +97,17 @@ def test_kernel_forward_only_and_empty_mean():
     np.testing.assert_allclose(loss, cross_entropy_reference(x, t)[0], rtol=1e-13)
     loss, grad, total = cross_entropy_forward_backward(x, np.full(4, -100))
     assert np.isnan(loss) and total == 0.0 and not grad.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_accumulate_at_b(dtype):
+    from npgrad.kernels.cross_entropy import accumulate_at_b
+
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((7, 11)).astype(dtype), rng.standard_normal((7, 5)).astype(dtype)
+    c = rng.standard_normal((11, 5)).astype(dtype)
+    expected = c + a.T @ b
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(accumulate_at_b(c.copy(), a, b), expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(accumulate_at_b(c.copy(), a, np.asfortranarray(b), block_rows=3), expected,
+                               rtol=tol, atol=tol)

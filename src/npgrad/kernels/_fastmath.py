@@ -14,10 +14,10 @@ SIMD code:
 
 Both dispatch on the argument type: float32 uses the Cephes single-precision
 polynomial (about 1 ulp), float64 a degree-13 Taylor polynomial (about 1-2 ulp).
-Out-of-range arguments follow IEEE: ``fast_exp`` returns subnormals down to its
-underflow to 0 and overflows to ``inf``; ``fast_log(0) = -inf``,
-``fast_log(x < 0) = nan``.  Subnormal arguments of ``fast_log`` are scaled into
-the normal range first.
+Out-of-range arguments follow IEEE: ``fast_exp`` stays accurate through the
+subnormal range, gives 0 below it and ``inf`` past the overflow threshold;
+``fast_log(0) = -inf`` and ``fast_log(x < 0) = nan``; subnormal arguments of
+``fast_log`` are scaled into the normal range first.
 
 Reference: S. L. Moshier, *Methods and Programs for Mathematical Functions*
 (Cephes), 1989; W. J. Cody and W. Waite, *Software Manual for the Elementary
@@ -31,11 +31,8 @@ Example (inside any ``@numba.njit`` function)::
     def softplus(x):
         return fast_log(1.0 + fast_exp(x))
 """
-import math
-
 import numpy as np
 from numba import njit, types
-from numba.core import cgutils  # noqa: F401  (keeps the llvmlite IR helpers loaded)
 from numba.extending import intrinsic, overload
 from llvmlite import ir
 

@@ -1,4 +1,4 @@
-"""Fused cross-entropy: loss and gradient of softmax cross-entropy in one pass per row.
+"""Fused cross-entropy: the loss and its gradient with respect to the logits, together.
 
 For a row of logits :math:`x \\in \\mathbb{R}^C` with class-index target :math:`t`,
 class weights :math:`w` (all ones without ``weight``), label smoothing
@@ -16,16 +16,18 @@ class weights :math:`w` (all ones without ``weight``), label smoothing
         = \\Big((1 - \\varepsilon) w_t + \\frac{\\varepsilon}{C} W\\Big) \\frac{e^{x_c - m}}{s}
           - \\frac{\\varepsilon}{C} w_c - (1 - \\varepsilon) w_t [c = t]
 
-Rows whose target equals ``ignore_index`` get loss 0 and gradient 0.  The
-gradient is multiplied by ``grad_scale`` (``1 / total weight`` for 'mean') and
-written once: the exponentials are stored into the gradient row as they are
-summed, then rescaled in place while the row is still in cache, so besides the
-gradient itself no temporary of the size of the logits exists.
+Rows whose target equals ``ignore_index`` get loss 0 and gradient 0.  Each row
+is read from memory once: a max pass brings it into cache, one sweep sums the
+exponentials and stores them into the gradient row, and a last in-cache pass
+turns them into the gradient, multiplied by ``grad_scale`` (``1 / total weight``
+for 'mean').  The gradient is the only array of the size of the logits; it may
+even be the logits' own buffer.  ``exp`` is the vectorising polynomial of
+``npgrad.kernels._fastmath``; rows are split into one contiguous chunk per
+thread, and small problems run on the calling thread.
 
-Two layouts are handled: rows ``(R, C)`` (the class axis is contiguous; rows are
-split into one contiguous chunk per thread) and ``(N, C, D)`` for spatial
-inputs ``(N, C, d1, ..., dk)`` (the class axis has stride ``D``; the loop runs
-over ``c`` with the ``D`` positions as the vector lanes).
+Two layouts are handled: rows ``(R, C)`` (the class axis is contiguous) and
+``(N, C, D)`` for spatial inputs ``(N, C, d1, ..., dk)`` (the class axis has
+stride ``D``; the loop runs over ``c`` with the ``D`` positions as the lanes).
 
 ``cross_entropy_reference`` is the same formula in NumPy; tests compare the
 kernels with it and with the composed autograd form in ``npgrad.nn.functional``.
@@ -377,3 +379,58 @@ def cross_entropy_reference(x, target, weight=None, ignore_index=-100, label_smo
     if reduction == "sum":
         return loss.sum(), grad, total
     return loss, grad, total
+
+
+# --------------------------------------------------------------------------- c += a^T b
+_GEMM = {}
+
+
+def _blas_gemm(dtype):
+    """``cblas_?gemm`` of the OpenBLAS that NumPy ships, or ``None`` where it is not found."""
+    if dtype not in _GEMM:
+        _GEMM[dtype] = None
+        try:
+            import ctypes
+            import glob
+            import os
+
+            libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+            paths = glob.glob(os.path.join(libdir, "libscipy_openblas64_*.so*"))
+            if paths:
+                lib = ctypes.CDLL(paths[0])
+                name = "scipy_cblas_sgemm64_" if dtype == np.float32 else "scipy_cblas_dgemm64_"
+                fn = getattr(lib, name)
+                real = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+                i64, enum, ptr = ctypes.c_int64, ctypes.c_int, ctypes.c_void_p
+                fn.argtypes = [enum, enum, enum, i64, i64, i64, real, ptr, i64, ptr, i64, real, ptr, i64]
+                fn.restype = None
+                _GEMM[dtype] = fn
+        except (OSError, AttributeError):
+            _GEMM[dtype] = None
+    return _GEMM[dtype]
+
+
+def accumulate_at_b(c, a, b, block_rows=4096):
+    """``c += a.T @ b`` without a temporary of ``c``'s size.
+
+    Uses the GEMM of NumPy's OpenBLAS with ``beta = 1`` when it can be found;
+    otherwise multiplies block by block of ``c``'s rows through a small scratch.
+    All three arrays are C-contiguous and of one floating dtype.
+    """
+    dtype = c.dtype.type
+    gemm = _blas_gemm(dtype) if (c.flags.c_contiguous and a.flags.c_contiguous and b.flags.c_contiguous) \
+        else None
+    k, m = a.shape
+    n = b.shape[1]
+    if gemm is not None and k > 0:
+        row_major, no_trans, trans = 101, 111, 112
+        gemm(row_major, trans, no_trans, m, n, k, 1.0, a.ctypes.data, m, b.ctypes.data, n, 1.0,
+             c.ctypes.data, n)
+        return c
+    scratch = np.empty((min(block_rows, m), n), c.dtype)
+    for r0 in range(0, m, block_rows):
+        r1 = min(m, r0 + block_rows)
+        part = scratch[:r1 - r0]
+        np.matmul(a[:, r0:r1].T, b, out=part)
+        c[r0:r1] += part
+    return c

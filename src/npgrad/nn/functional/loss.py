@@ -166,8 +166,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.l1_loss(npgrad.tensor([1.0, 2.0]), npgrad.tensor([0.0, 4.0]))
-        tensor(1.5000)
+        >>> F.l1_loss(npgrad.tensor([1.0, 2.0]), npgrad.tensor([0.0, 4.0])).item()
+        1.5
     """
     _warn_size_mismatch(input, target)
     reduction = _resolve_reduction(size_average, reduce, reduction)
@@ -185,8 +185,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.mse_loss(npgrad.tensor([1.0, 2.0]), npgrad.tensor([0.0, 4.0]))
-        tensor(2.5000)
+        >>> F.mse_loss(npgrad.tensor([1.0, 2.0]), npgrad.tensor([0.0, 4.0])).item()
+        2.5
     """
     _warn_size_mismatch(input, target)
     reduction = _resolve_reduction(size_average, reduce, reduction)
@@ -211,8 +211,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.huber_loss(npgrad.tensor([0.5, 3.0]), npgrad.zeros(2))
-        tensor(1.3125)
+        >>> F.huber_loss(npgrad.tensor([0.5, 3.0]), npgrad.zeros(2)).item()
+        1.3125
     """
     _warn_size_mismatch(input, target)
     if delta <= 0:
@@ -233,8 +233,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.smooth_l1_loss(npgrad.tensor([0.5, 3.0]), npgrad.zeros(2))
-        tensor(1.3125)
+        >>> F.smooth_l1_loss(npgrad.tensor([0.5, 3.0]), npgrad.zeros(2)).item()
+        1.3125
     """
     _warn_size_mismatch(input, target)
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
@@ -260,13 +260,15 @@ def _check_index_target(input, target, weight):
     """PyTorch's shape, dtype and weight checks for class-index targets (``nll_loss_nd``)."""
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     if input.ndim != 1 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
     if input.ndim <= 2:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        no_batch = input.ndim == 1 and target.ndim == 0
+        no_batch = input.ndim == 1 and target.ndim <= 1
         if not no_batch and input.shape[0] != (target.shape[0] if target.ndim else 1):
             raise RuntimeError(f"size mismatch (got input: {_list(input.shape)}, target: {_list(target.shape)})")
     elif input.ndim == 4:
@@ -304,14 +306,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     Example:
         >>> import npgrad, npgrad.nn.functional as F
         >>> logp = npgrad.tensor([[-0.1, -2.3], [-1.2, -0.4]])
-        >>> F.nll_loss(logp, npgrad.tensor([0, 1]))
-        tensor(0.2500)
+        >>> round(F.nll_loss(logp, npgrad.tensor([0, 1])).item(), 4)
+        0.25
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     n_classes = _check_index_target(input, target, weight)
     t = target._data.astype(np.int64)
     _check_bounds(t, n_classes, ignore_index)
     class_dim = 0 if input.ndim == 1 else 1
+    if input.ndim == 1:
+        t = t.reshape(())             # a (1,) target of a (C,) input is one sample
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     index = Tensor._wrap(np.expand_dims(safe, class_dim))
@@ -323,7 +327,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         return loss
     if reduction == "sum":
         return loss.sum()
-    total = w_t.sum(dtype=np.float64)
+    total = float(w_t.sum(dtype=np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
         return loss.sum() * (1.0 / total if total != 0 else math.inf)
 
@@ -341,7 +345,7 @@ def _cross_entropy_composed(input, target, weight=None, ignore_index=-100, reduc
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing <= 0.0:
         return nll
-    t = target._data.astype(np.int64)
+    t = target._data.astype(np.int64).reshape(() if input.ndim == 1 else target.shape)
     valid = t != ignore_index
     if weight is not None:
         shape = [1] * input.ndim
@@ -352,7 +356,7 @@ def _cross_entropy_composed(input, target, weight=None, ignore_index=-100, reduc
     smooth = smooth * _const(valid, input)
     if reduction == "mean":
         w = np.ones(n_classes) if weight is None else weight._data.astype(np.float64)
-        total = (w[np.where(valid, t, 0)] * valid).sum()
+        total = float((w[np.where(valid, t, 0)] * valid).sum())
         with np.errstate(invalid="ignore", divide="ignore"):
             smooth = smooth.sum() * (1.0 / total if total != 0 else math.inf)
     elif reduction == "sum":
@@ -400,6 +404,7 @@ class _FusedCrossEntropy(Function):
         if want:
             ctx.grad = grad
             ctx.saved = (logits, target, weight, ignore_index, label_smoothing, reduction)
+            ctx.grads_owned = True      # backward hands over a fresh array nobody else holds
         return out
 
     @staticmethod
@@ -528,8 +533,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.binary_cross_entropy(npgrad.tensor([0.9, 0.2]), npgrad.tensor([1.0, 0.0]))
-        tensor(0.1643)
+        >>> round(F.binary_cross_entropy(npgrad.tensor([0.9, 0.2]), npgrad.tensor([1.0, 0.0])).item(), 4)
+        0.1643
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     if tuple(target.shape) != tuple(input.shape):
@@ -556,8 +561,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.binary_cross_entropy_with_logits(npgrad.tensor([100.0, -100.0]), npgrad.tensor([1.0, 0.0]))
-        tensor(0.)
+        >>> round(F.binary_cross_entropy_with_logits(npgrad.tensor([2.0, -1.0]), npgrad.tensor([1.0, 0.0])).item(), 4)
+        0.2201
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     if tuple(target.shape) != tuple(input.shape):
@@ -585,8 +590,9 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none")
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.sigmoid_focal_loss(npgrad.tensor([3.0, -1.0]), npgrad.tensor([1.0, 0.0]), reduction="sum")
-        tensor(0.0047)
+        >>> x, y = npgrad.tensor([3.0, -1.0]), npgrad.tensor([1.0, 0.0])
+        >>> round(F.sigmoid_focal_loss(x, y, reduction="sum").item(), 4)
+        0.017
     """
     p = inputs.sigmoid()
     ce = binary_cross_entropy_with_logits(inputs, targets, reduction="none")
@@ -624,7 +630,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
         >>> import npgrad, npgrad.nn.functional as F
         >>> x = npgrad.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
         >>> round(F.softmax_focal_loss(x, npgrad.tensor([0, 2]), gamma=2.0).item(), 4)
-        0.4401
+        0.4838
     """
     reduction = _check_reduction(reduction)
     if gamma < 0:
@@ -633,6 +639,8 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
     t = target._data.astype(np.int64)
     _check_bounds(t, n_classes, ignore_index)
     class_dim = 0 if input.ndim == 1 else 1
+    if input.ndim == 1:
+        t = t.reshape(())
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     logp_t = input.log_softmax(class_dim).gather(class_dim, Tensor._wrap(np.expand_dims(safe, class_dim)))
@@ -645,7 +653,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
         return loss
     if reduction == "sum":
         return loss.sum()
-    total = w_t.sum()
+    total = float(w_t.sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         return loss.sum() * (1.0 / total if total != 0 else math.inf)
 
@@ -699,8 +707,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.poisson_nll_loss(npgrad.tensor([0.0, 1.0]), npgrad.tensor([1.0, 2.0]))
-        tensor(0.3591)
+        >>> round(F.poisson_nll_loss(npgrad.tensor([0.0, 1.0]), npgrad.tensor([1.0, 2.0])).item(), 4)
+        0.8591
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum"):
@@ -752,8 +760,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.gaussian_nll_loss(npgrad.tensor([0.0]), npgrad.tensor([1.0]), npgrad.tensor([1.0]))
-        tensor(0.5000)
+        >>> F.gaussian_nll_loss(npgrad.tensor([0.0]), npgrad.tensor([1.0]), npgrad.tensor([1.0])).item()
+        0.5
     """
     if isinstance(var, float):
         if var < 0:
@@ -784,8 +792,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.soft_margin_loss(npgrad.tensor([2.0, -1.0]), npgrad.tensor([1.0, -1.0]))
-        tensor(0.2201)
+        >>> round(F.soft_margin_loss(npgrad.tensor([2.0, -1.0]), npgrad.tensor([1.0, -1.0])).item(), 4)
+        0.2201
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     loss = (-input * target).exp().log1p()
@@ -801,8 +809,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.multilabel_soft_margin_loss(npgrad.tensor([[2.0, -1.0]]), npgrad.tensor([[1.0, 0.0]]))
-        tensor(0.2201)
+        >>> round(F.multilabel_soft_margin_loss(npgrad.tensor([[2.0, -1.0]]), npgrad.tensor([[1.0, 0.0]])).item(), 4)
+        0.2201
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
     loss = -(target * E.LogSigmoid.apply(input) + (1 - target) * E.LogSigmoid.apply(-input))
@@ -831,8 +839,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     Example:
         >>> import npgrad, npgrad.nn.functional as F
         >>> x = npgrad.tensor([[0.1, 0.2, 0.4, 0.8]])
-        >>> F.multilabel_margin_loss(x, npgrad.tensor([[3, 0, -1, 1]]))
-        tensor(0.8500)
+        >>> round(F.multilabel_margin_loss(x, npgrad.tensor([[3, 0, -1, 1]])).item(), 4)
+        0.85
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     if input.ndim > 2 or (input.ndim == 2 and input.shape[1] == 0 and input.shape[0] != 0) or \
@@ -847,7 +855,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     t = target._data.reshape(x.shape).astype(np.int64)
     n, c = x.shape
     if ((t < -1) | (t >= c)).any():
-        raise RuntimeError("target index is out of bounds")
+        raise RuntimeError("argument #2 'target' is out of range")
     # the targets of each row are the entries before the first -1
     ended = np.cumsum(t == -1, axis=1) > 0
     is_target_slot = ~ended
@@ -875,8 +883,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.multi_margin_loss(npgrad.tensor([[0.1, 0.2, 0.4, 0.8]]), npgrad.tensor([3]))
-        tensor(0.3250)
+        >>> round(F.multi_margin_loss(npgrad.tensor([[0.1, 0.2, 0.4, 0.8]]), npgrad.tensor([3])).item(), 4)
+        0.325
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     if p != 1 and p != 2:
@@ -891,7 +899,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     n, c = x.shape
     t = target._data.reshape(-1).astype(np.int64)
     if target.ndim > 1 or t.size != n:
-        raise RuntimeError(f"inconsistent target size, expected {n} but got {_list(target.shape)}")
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{n}], but got {_list(target.shape)}. "
+                           f"Input has shape {_list(input.shape)}.")
     if ((t < 0) | (t >= c)).any():
         raise RuntimeError("target out of range")
     if weight is not None and weight.numel() != c:
@@ -915,8 +925,9 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.margin_ranking_loss(npgrad.tensor([1.0, 0.0]), npgrad.tensor([0.0, 1.0]), npgrad.tensor([1.0, 1.0]))
-        tensor(0.5000)
+        >>> x1, x2 = npgrad.tensor([1.0, 0.0]), npgrad.tensor([0.0, 1.0])
+        >>> F.margin_ranking_loss(x1, x2, npgrad.tensor([1.0, 1.0])).item()
+        0.5
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
@@ -928,12 +939,14 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    r"""Hinge embedding loss: :math:`x_i` where :math:`y_i = 1`, :math:`\max(0, \text{margin} - x_i)` where :math:`y_i = -1`.
+    r"""Hinge embedding loss for similar (:math:`y = 1`) and dissimilar (:math:`y = -1`) pairs.
+
+    .. math:: \ell_i = x_i \;(y_i = 1), \qquad \ell_i = \max(0, \text{margin} - x_i) \;(y_i = -1)
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
-        >>> F.hinge_embedding_loss(npgrad.tensor([0.3, 0.4]), npgrad.tensor([1.0, -1.0]))
-        tensor(0.4500)
+        >>> round(F.hinge_embedding_loss(npgrad.tensor([0.3, 0.4]), npgrad.tensor([1.0, -1.0])).item(), 4)
+        0.45
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     zeros = _const(np.zeros(np.broadcast_shapes(tuple(input.shape), tuple(target.shape))), input)
@@ -943,15 +956,18 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
-    r"""Cosine embedding loss: :math:`1 - \cos(x_1, x_2)` for :math:`y = 1`, :math:`\max(0, \cos - \text{margin})` for :math:`y = -1`.
+    r"""Cosine embedding loss: pull pairs together (:math:`y = 1`) or apart (:math:`y = -1`).
+
+    .. math:: \ell = 1 - \cos(x_1, x_2) \;(y = 1), \qquad
+              \ell = \max(0, \cos(x_1, x_2) - \text{margin}) \;(y = -1)
 
     The cosine is :math:`x_1 \cdot x_2 / \sqrt{(\lVert x_1\rVert^2 + 10^{-12})(\lVert x_2\rVert^2 + 10^{-12})}`.
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
         >>> a = npgrad.tensor([[1.0, 0.0]]); b = npgrad.tensor([[0.0, 1.0]])
-        >>> F.cosine_embedding_loss(a, b, npgrad.tensor([1.0]))
-        tensor(1.)
+        >>> F.cosine_embedding_loss(a, b, npgrad.tensor([1.0])).item()
+        1.0
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     dim = target.ndim
@@ -1155,7 +1171,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         True
     """
     reduction = _check_reduction(reduction)
-    unbatched = log_probs.ndim == 2
+    unbatched = log_probs.ndim != 3
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     tg = targets._data
     if unbatched:
@@ -1163,10 +1179,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     in_len = _lengths(input_lengths)
     tg_len = _lengths(target_lengths)
     who = "(while checking arguments for ctc_loss_allocate_outputs)"
-    if tg.dtype not in (np.dtype(np.int64), np.dtype(np.int32)):
-        raise RuntimeError(f"Expected tensor for argument #2 'targets' to have one of the following scalar types: "
-                           f"Long, Int; but got torch.{_TYPE_NAMES.get(tg.dtype, tg.dtype)}Tensor instead "
-                           f"{who}")
     if lp.ndim != 3:
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor for argument "
                            f"#1 'log_probs' {who}")
@@ -1252,7 +1264,7 @@ def _chunk_rows(n_rows, in_features, n_classes, options):
     return max(rows, min(MIN_CHUNK_ROWS, n_rows))
 
 
-MIN_CHUNK_ROWS = 256
+MIN_CHUNK_ROWS = 512
 
 
 class _LinearCrossEntropy(Function):
@@ -1271,6 +1283,7 @@ class _LinearCrossEntropy(Function):
         loss, grads = _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, needs, None)
         ctx.grads = grads
         ctx.saved = (x, w, b, target, weight, ignore_index, reduction, chunk)
+        ctx.grads_owned = True          # backward hands over fresh arrays nobody else holds
         return loss
 
     @staticmethod
@@ -1292,8 +1305,10 @@ class _LinearCrossEntropy(Function):
 
 def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, needs, row_scale):
     """One pass over the row chunks: the loss and (if ``want``) the three gradients."""
-    from ...kernels.cross_entropy import cross_entropy_forward_backward, scale_rows
+    from ...kernels.cross_entropy import accumulate_at_b, cross_entropy_forward_backward, scale_rows
 
+    x = np.ascontiguousarray(x)
+    w = np.ascontiguousarray(w)
     n_rows = x.shape[0]
     n_classes = w.shape[0]
     dtype = x.dtype
@@ -1307,12 +1322,9 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
     losses = np.empty(n_rows, dtype) if reduction == "none" else None
     acc = 0.0
     gx = np.empty_like(x) if want and needs[0] else None
-    gw = np.zeros_like(w) if want and needs[1] else None
+    gw = np.empty_like(w) if want and needs[1] else None
     gb = np.zeros_like(b) if want and b is not None and needs[2] else None
     logits = np.empty((min(chunk, n_rows), n_classes), dtype)
-    # dW accumulates block by block of classes through a scratch a quarter of a chunk
-    class_block = max(1, min(n_classes, logits.size // (4 * max(x.shape[1], 1))))
-    scratch = np.empty((class_block, x.shape[1]), dtype) if gw is not None else None
     for start in range(0, n_rows, chunk):
         stop = min(n_rows, start + chunk)
         x_chunk = x[start:stop]
@@ -1333,12 +1345,10 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
             scale_rows(grad, row_scale[start:stop])
         if gx is not None:
             np.matmul(grad, w, out=gx[start:stop])
-        if gw is not None:
-            for c0 in range(0, n_classes, class_block):
-                c1 = min(n_classes, c0 + class_block)
-                part_w = scratch[:c1 - c0]
-                np.matmul(grad[:, c0:c1].T, x_chunk, out=part_w)
-                gw[c0:c1] += part_w
+        if gw is not None and start == 0:
+            np.matmul(grad.T, x_chunk, out=gw)
+        elif gw is not None:
+            accumulate_at_b(gw, grad, x_chunk)
         if gb is not None:
             gb += grad.sum(0)
     if reduction == "none":
