@@ -651,40 +651,38 @@ class ModuleList(Module):
             self._modules[str(i)] = m
 
 
-class ModuleDict(Module):
-    """A dict of modules, registered under their keys."""
+class _DictOfStore:
+    """The dict protocol over one of a Module's stores (``_modules`` or ``_parameters``)."""
 
-    def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
+    _store_name = ""
+
+    @property
+    def _store(self):
+        return self.__dict__[self._store_name]
 
     def __getitem__(self, key):
-        return self._modules[key]
-
-    def __setitem__(self, key, module):
-        self.add_module(key, module)
+        return self._store[key]
 
     def __delitem__(self, key):
-        del self._modules[key]
+        del self._store[key]
 
     def __len__(self):
-        return len(self._modules)
+        return len(self._store)
 
     def __iter__(self):
-        return iter(self._modules)
+        return iter(self._store)
 
     def __contains__(self, key):
-        return key in self._modules
+        return key in self._store
 
     def keys(self):
-        return self._modules.keys()
+        return self._store.keys()
 
     def items(self):
-        return self._modules.items()
+        return self._store.items()
 
     def values(self):
-        return self._modules.values()
+        return self._store.values()
 
     def pop(self, key):
         v = self[key]
@@ -692,12 +690,26 @@ class ModuleDict(Module):
         return v
 
     def clear(self):
-        self._modules.clear()
+        self._store.clear()
 
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self[k] = m
+    def update(self, entries):
+        items = entries.items() if hasattr(entries, "items") else entries
+        for k, v in items:
+            self[k] = v
+
+
+class ModuleDict(_DictOfStore, Module):
+    """A dict of modules, registered under their keys."""
+
+    _store_name = "_modules"
+
+    def __init__(self, modules=None):
+        Module.__init__(self)
+        if modules is not None:
+            self.update(modules)
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
 
 
 class ParameterList(Module):
@@ -733,39 +745,17 @@ class ParameterList(Module):
         return (self._parameters[str(i)] for i in range(self._size))
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictOfStore, Module):
+    """A dict of parameters, registered under their keys."""
+
+    _store_name = "_parameters"
+
     def __init__(self, parameters=None):
-        super().__init__()
+        Module.__init__(self)
         if parameters is not None:
             self.update(parameters)
-
-    def __getitem__(self, key):
-        return self._parameters[key]
 
     def __setitem__(self, key, value):
         if not isinstance(value, Parameter):
             value = Parameter(value)
         self.register_parameter(key, value)
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
