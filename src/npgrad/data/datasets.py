@@ -174,7 +174,7 @@ MAX_INTEGER_CLASSES = 20
 
 
 def load_csv(path, target: str | None = None, task: str = "auto", features: list[str] | None = None,
-             class_names: list[str] | None = None) -> TabularData:
+             class_names: list[str] | None = None, target_optional: bool = False) -> TabularData:
     """Read a CSV table with a header row; ``target`` names the column to predict.
 
     Every other column (or those listed in ``features``) must be numeric; an empty cell
@@ -188,6 +188,8 @@ def load_csv(path, target: str | None = None, task: str = "auto", features: list
       at most 20 distinct values; regression otherwise.
 
     ``class_names`` fixes the classes (to read new data with a trained model's classes).
+    With ``target_optional``, a table without the target column loads with ``targets=None``
+    (new data to predict).
 
     Example:
         >>> import tempfile, os
@@ -210,9 +212,12 @@ def load_csv(path, target: str | None = None, task: str = "auto", features: list
         raise DataError(f"{path} has a header but no data rows")
     if target is None:
         target = header[-1]
-    if target not in header:
+    if target not in header and target_optional and features is not None:
+        target_col = None
+    elif target not in header:
         raise DataError(f"unknown column {target!r} in {path}; the columns are: {', '.join(header)}")
-    target_col = header.index(target)
+    else:
+        target_col = header.index(target)
     if features is None:
         feature_cols = [i for i in range(len(header)) if i != target_col]
     else:
@@ -235,7 +240,14 @@ def load_csv(path, target: str | None = None, task: str = "auto", features: list
                 raise DataError(f"non-numeric value {row[c]!r} in feature column {header[c]!r} "
                                 f"({path}, line {line}); features must be numbers")
             X[r, j] = value
-        raw_targets.append(row[target_col].strip())
+        if target_col is not None:
+            raw_targets.append(row[target_col].strip())
+
+    name = os.path.splitext(os.path.basename(path))[0]
+    feature_names = [header[c] for c in feature_cols]
+    if target_col is None:
+        return TabularData(X, None, feature_names, target, class_names, name,
+                           "classification" if class_names is not None else "regression")
 
     numeric = [_parse_float(t) for t in raw_targets]
     all_numeric = all(v is not None and not math.isnan(v) for v in numeric)
@@ -257,8 +269,7 @@ def load_csv(path, target: str | None = None, task: str = "auto", features: list
         y, names = _encode_classes(raw_targets, numeric if all_numeric else None, class_names, target, path)
     else:
         raise DataError(f"unknown task {task!r}: choose auto, classification or regression")
-    name = os.path.splitext(os.path.basename(path))[0]
-    return TabularData(X, y, [header[c] for c in feature_cols], target, names, name, task)
+    return TabularData(X, y, feature_names, target, names, name, task)
 
 
 def _class_label(value: float) -> str:
