@@ -104,9 +104,25 @@ def build_loss(spec: str | None, task: str, label_smoothing: float):
     if task == "classification" and cls.__name__ == "CrossEntropyLoss":
         options.setdefault("label_smoothing", label_smoothing)
     try:
-        return cls(**options)
+        loss = cls(**options)
     except TypeError as e:
         raise UsageError(f"bad options for {cls.__name__}: {e}") from None
+    if cls.__name__ in ("NLLLoss", "NLLLoss2d"):
+        return _OnLogProbabilities(loss)  # the model outputs logits; NLLLoss wants log-probabilities
+    return loss
+
+
+class _OnLogProbabilities:
+    """Feeds ``log_softmax(logits)`` to a loss that expects log-probabilities (NLLLoss)."""
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def __call__(self, logits, target):
+        return self.loss(logits.log_softmax(dim=1), target)
+
+    def __repr__(self):
+        return f"LogSoftmax + {self.loss!r}"
 
 
 def optimizer_names() -> list[str]:

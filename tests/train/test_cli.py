@@ -175,3 +175,11 @@ def test_kill_9_then_resume_gives_bitwise_the_same_weights(tmp_path, mode, at):
     assert read(run / "metrics.csv") == read(reference / "metrics.csv")
     summary, ref_summary = (json.loads((p / "summary.json").read_text()) for p in (run, reference))
     assert summary["test_accuracy"] == ref_summary["test_accuracy"]
+
+
+def test_nll_loss_gets_log_probabilities(tmp_path, capsys):
+    out = tmp_path / "nll"
+    assert main(["train", "--loss", "NLLLoss", "--epochs", "3", "--out", str(out), "--no-progress"]) == 0
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    losses = [float(r["train_loss"]) for r in rows]
+    assert all(v > 0 for v in losses) and losses[-1] < losses[0]  # a true NLL: positive and falling
