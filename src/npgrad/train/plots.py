@@ -29,7 +29,11 @@ def plot_curves(history: list[dict], path) -> str | None:
         return MATPLOTLIB_HINT
     epochs = [row["epoch"] for row in history]
     metric = "accuracy" if any("train_accuracy" in row or "val_accuracy" in row for row in history) else "mae"
+    from matplotlib.ticker import MaxNLocator
+
     fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(10, 4))
+    for ax in (ax_loss, ax_metric):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     for key, label in (("train_loss", "train"), ("val_loss", "validation")):
         if any(key in row for row in history):
             ax_loss.plot(epochs, [row.get(key, float("nan")) for row in history], marker=".", label=label)
