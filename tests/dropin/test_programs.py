@@ -124,6 +124,30 @@ print(f'Best Loss: {evaluate(model, criterion):.10f}')
 '''
 
 
+LOADER_PROGRAM = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+dataset = TensorDataset(torch.tensor(X), torch.tensor(Y))
+loader = DataLoader(dataset, batch_size=10, shuffle=False, drop_last=True)
+model = nn.Sequential(nn.Linear(10, 16), nn.GELU(), nn.LayerNorm(16), nn.Linear(16, 4))
+model.load_state_dict(INIT, strict=False)
+optimizer = torch.optim.RMSprop(model.parameters(), lr=0.01, momentum=0.5)
+for epoch in range(3):
+    total = 0.0
+    for xb, yb in loader:
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(xb), yb, label_smoothing=0.05)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        optimizer.step()
+        total += loss.item() * len(xb)
+    print(f"epoch {epoch} loss {total / len(dataset):.10f}")
+'''
+
+
 def _data(seed, n, d, c):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n, d)).astype(np.float32), rng.integers(0, c, n)
@@ -138,6 +162,8 @@ PROGRAMS = {
     "adamw": (ADAMW_PROGRAM, {"fc.weight": (5, 10), "fc.bias": (5,)}, (32, 10, 5)),
     "classifier": (CLASSIFIER_PROGRAM, {"fc1.weight": (64, 10), "fc1.bias": (64,), "fc2.weight": (3, 64),
                                         "fc2.bias": (3,)}, (100, 10, 3)),
+    "loader": (LOADER_PROGRAM, {"0.weight": (16, 10), "0.bias": (16,), "3.weight": (4, 16), "3.bias": (4,)},
+               (64, 10, 4)),
     "best_model": (BEST_MODEL_PROGRAM, {"0.weight": (32, 10), "0.bias": (32,), "3.weight": (3, 32),
                                         "3.bias": (3,)}, (64, 10, 3)),
 }
@@ -151,6 +177,8 @@ def run_program(text, lib, init, X, Y, path):
     code = text.replace("import torch.nn as nn", f"import {lib}.nn as nn") \
                .replace("import torch.optim as optim", f"import {lib}.optim as optim")
     code = re.sub(r"^import torch$", f"import {lib} as torch", code, flags=re.M)
+    code = code.replace("import torch.nn.functional as F", f"import {lib}.nn.functional as F")
+    code = code.replace("from torch.", f"from {lib}.")
     env = {"INIT": {k: mod.tensor(v) for k, v in init.items()}, "X": X, "Y": Y, "PATH": path}
     buf = io.StringIO()
     with redirect_stdout(buf):

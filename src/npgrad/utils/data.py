@@ -1,3 +1,4 @@
 """``torch.utils.data`` names, served by ``npgrad.data``."""
-from ..data import *  # noqa: F401,F403
-from ..data import __all__  # noqa: F401
+from ..data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler,  # noqa: F401
+                    Sampler, SequentialSampler, Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
+                    default_collate, default_convert, random_split)
