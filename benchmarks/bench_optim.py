@@ -5,7 +5,8 @@ torch has a fused CPU kernel, else ``foreach=True`` where it has one, else its
 plain loop) and npgrad in its default mode (the fused Numba pass). Both start
 from the same weights and gradients; the printed time is the median of
 ``--repeat`` steps after two warm-up steps (the first allocates the state),
-torch's and npgrad's steps alternating so that both see the same load.
+torch's and npgrad's steps alternating so that both see the same load (Muon:
+one warm-up and one timed step, as torch's CPU bfloat16 matmuls take minutes).
 
 The memory floor of AdamW: each step reads the parameter, gradient and both
 moments and writes the parameter and both moments back, 7 x 4 = 28 bytes per
@@ -100,9 +101,9 @@ def npgrad_step(name, weights, grads):
     return lambda: opt.step(lambda: loss)
 
 
-def interleaved(step_a, step_b, repeat):
+def interleaved(step_a, step_b, repeat, warmup=2):
     """Median times of two steps run alternately (so both see the same machine load)."""
-    for _ in range(2):  # warm-up: state allocation, compilation
+    for _ in range(warmup):  # state allocation, compilation
         step_a()
         step_b()
     times_a, times_b = [], []
@@ -143,8 +144,9 @@ def main():
     for name in args.names:
         weights, grads = make_data(name, rng)
         mode = ",".join(f"{k}=True" for k in OPTIMIZERS[name][0]) or "default"
+        warmup, repeat = (1, 1) if name == "Muon" else (2, args.repeat)  # torch's bfloat16 matmuls: ~100 s a step
         t_torch, t_np = interleaved(torch_step(name, weights, grads), npgrad_step(name, weights, grads),
-                                    args.repeat)
+                                    repeat, warmup)
         results[name] = (t_torch, t_np)
         print(f"{name:<11} {mode:<13} {1e3 * t_torch:9.1f} {1e3 * t_np:10.1f} {t_np / t_torch:7.2f}")
         del weights, grads

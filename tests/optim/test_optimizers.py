@@ -426,3 +426,29 @@ def test_lbfgs_solves_rosenbrock(line_search_fn):
     for _ in range(5 if line_search_fn else 20):
         opt.step(closure)
     np.testing.assert_allclose(w.detach().numpy(), [1.0, 1.0], atol=1e-4)
+
+
+def test_batched_step_with_large_small_and_repeated_parameters():
+    """One step's fused updates run together across threads; a parameter listed twice is updated twice."""
+    from npgrad.kernels import optim as kernels
+
+    rng = np.random.default_rng(9)
+    shapes = [(2 * kernels._MIN_PER_THREAD + 5,), (7,), (3, 5)]
+    init = [rng.standard_normal(s) for s in shapes]
+    grads = [rng.standard_normal(s) for s in shapes]
+    results = []
+    for reference in (False, True):
+        ps = [npgrad.nn.Parameter(npgrad.tensor(a.copy())) for a in init]
+        with pytest.warns(UserWarning, match="duplicate parameters"):
+            opt = npgrad.optim.SGD(ps + [ps[0]], lr=0.1, momentum=0.9)
+        for p, g in zip(ps, grads):
+            p.grad = npgrad.tensor(g)
+        for _ in range(2):
+            if reference:
+                with numpy_reference():
+                    opt.step()
+            else:
+                opt.step()
+        results.append([p.detach().numpy() for p in ps])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -11,13 +11,15 @@ per parameter per step, no temporaries.
 Conventions shared with :func:`npgrad.optim.optimizer.run_update`:
 
 * ``formula(w, g, *buffers, *scalars)`` returns ``(w, *buffers)``;
-* an absent optional buffer is an alias of ``w``; the outputs are written last
-  to first, so the parameter's own write wins;
+* an absent optional buffer is ``None``: the loop compiled for that case reads
+  the gradient in its place and writes nothing, so no two arrays overlap;
 * float hyper-parameters arrive in the parameter's dtype, so float32 stays
   float32 (torch's arithmetic for float32 tensors).
 
 Large parameters are cut into one contiguous chunk per thread; the loops
-release the GIL (``nogil=True``) and run on a small thread pool.
+release the GIL (``nogil=True``), the calling thread runs the first share and a
+small thread pool the others. During ``Optimizer.step`` the updates of all
+parameters are collected and handed to the threads once (:func:`run_all`).
 
 Numba only sees a change to this file when deciding whether its on-disk cache
 is stale, so a digest of the formulas' source is kept next to the cache and the
@@ -29,7 +31,7 @@ Example::
     >>> from npgrad.optim.sgd import sgd_update
     >>> from npgrad.kernels.optim import run
     >>> w, g = np.ones(4), np.full(4, 0.5)
-    >>> run(sgd_update, w, g, [w], (0.1, 0.0, 1.0, 0.0, False, False, False, False))
+    >>> run(sgd_update, w, g, [None], (0.1, 0.0, 1.0, 0.0, False, False, False, False))
     >>> w
     array([0.95, 0.95, 0.95, 0.95])
 """
@@ -57,7 +59,7 @@ from npgrad.optim.rprop import rprop_update
 from npgrad.optim.sgd import sgd_update
 from npgrad.optim.sparse_adam import sparse_adam_update
 
-__all__ = ["run", "PASSES"]
+__all__ = ["run", "run_all", "PASSES"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
@@ -89,21 +91,25 @@ _sparse_adam = _scalar(sparse_adam_update)
 
 # --------------------------------------------------------------------------- one loop per formula
 # Each loop reads element i of every array, applies the formula, writes the
-# buffers back last to first and the parameter last.
+# buffers back and the parameter last. An absent optional buffer is ``None``:
+# Numba compiles a version of the loop without it (the gradient is read in its
+# place and nothing is written), so every loop is branch-free and vectorises.
 
 @numba.njit(**_JIT)
 def _sgd_pass(w, g, v, scalars):
     for i in range(w.size):
-        w_i, v_i = _sgd(w[i], g[i], v[i], *scalars)
-        v[i] = v_i
+        w_i, v_i = _sgd(w[i], g[i], g[i] if v is None else v[i], *scalars)
+        if v is not None:
+            v[i] = v_i
         w[i] = w_i
 
 
 @numba.njit(**_JIT)
 def _adam_pass(w, g, m, v, v_max, scalars):
     for i in range(w.size):
-        w_i, m_i, v_i, v_max_i = _adam(w[i], g[i], m[i], v[i], v_max[i], *scalars)
-        v_max[i] = v_max_i
+        w_i, m_i, v_i, v_max_i = _adam(w[i], g[i], m[i], v[i], g[i] if v_max is None else v_max[i], *scalars)
+        if v_max is not None:
+            v_max[i] = v_max_i
         v[i] = v_i
         m[i] = m_i
         w[i] = w_i
@@ -156,9 +162,11 @@ def _radam_pass(w, g, m, v, scalars):
 @numba.njit(**_JIT)
 def _rmsprop_pass(w, g, v, g_avg, b, scalars):
     for i in range(w.size):
-        w_i, v_i, g_avg_i, b_i = _rmsprop(w[i], g[i], v[i], g_avg[i], b[i], *scalars)
-        b[i] = b_i
-        g_avg[i] = g_avg_i
+        w_i, v_i, g_avg_i, b_i = _rmsprop(w[i], g[i], v[i], g[i] if g_avg is None else g_avg[i], g[i] if b is None else b[i], *scalars)
+        if b is not None:
+            b[i] = b_i
+        if g_avg is not None:
+            g_avg[i] = g_avg_i
         v[i] = v_i
         w[i] = w_i
 
@@ -210,28 +218,56 @@ def _threads() -> int:
 def _executor():
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="npgrad-optim")
+        _pool = ThreadPoolExecutor(max_workers=max(1, _threads() - 1), thread_name_prefix="npgrad-optim")
     return _pool
 
 
 def run(formula, w, g, buffers, scalars) -> None:
     """Apply ``formula`` in place over flat contiguous arrays ``w``, ``g`` and ``buffers``.
 
-    ``None`` in ``buffers`` means an absent optional buffer (aliased to ``w``).
+    ``None`` in ``buffers`` means an absent optional buffer: the loop compiled
+    for it reads the gradient in its place and skips its write.
     """
-    loop = PASSES[formula]
-    arrays = [w, g] + [w if b is None else b for b in buffers]
-    scalars = tuple(scalars)
-    n = w.size
-    chunks = min(_threads(), n // _MIN_PER_THREAD)
-    if chunks <= 1:
-        loop(*arrays, scalars)
+    run_all([(formula, w, g, buffers, scalars)])
+
+
+def run_all(jobs) -> None:
+    """Run many ``(formula, w, g, buffers, scalars)`` updates with one hand-off to the threads.
+
+    Large parameters are cut into one chunk per thread, small ones go whole to
+    the least loaded thread; each thread then runs its list in order (so a
+    parameter listed twice is still updated twice in sequence). Below
+    ``2 * _MIN_PER_THREAD`` elements in all, everything runs in the calling thread.
+    """
+    threads = _threads()
+    total = sum(job[1].size for job in jobs)
+    if threads == 1 or total < 2 * _MIN_PER_THREAD:
+        for formula, w, g, buffers, scalars in jobs:
+            PASSES[formula](w, g, *buffers, tuple(scalars))
         return
-    bounds = [(c * n // chunks) // 64 * 64 for c in range(chunks)] + [n]
-    futures = [_executor().submit(loop, *[a[lo:hi] for a in arrays], scalars)
-               for lo, hi in zip(bounds[:-1], bounds[1:])]
+    work = [[] for _ in range(threads)]
+    load = [0] * threads
+    for formula, w, g, buffers, scalars in jobs:
+        loop, arrays, scalars = PASSES[formula], [w, g] + list(buffers), tuple(scalars)
+        n = w.size
+        if n < 2 * _MIN_PER_THREAD:
+            t = load.index(min(load))
+            work[t].append((loop, arrays, scalars))
+            load[t] += n
+            continue
+        bounds = [(c * n // threads) // 64 * 64 for c in range(threads)] + [n]
+        for t, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            work[t].append((loop, [None if a is None else a[lo:hi] for a in arrays], scalars))
+            load[t] += hi - lo
+    futures = [_executor().submit(_run_list, items) for items in work[1:] if items]
+    _run_list(work[0])  # the calling thread takes the first share
     for future in futures:
         future.result()
+
+
+def _run_list(items) -> None:
+    for loop, arrays, scalars in items:
+        loop(*arrays, scalars)
 
 
 # --------------------------------------------------------------------------- cache freshness

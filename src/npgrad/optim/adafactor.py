@@ -27,19 +27,25 @@ def adafactor_update(theta, g, row_var, col_var, variance, lr, rho, alpha, one_m
     """
     if weight_decay != 0:
         theta = theta * (1 - lr * weight_decay)
+    g2 = g * g
     if g.ndim > 1:
-        row_mean = np.square(np.sqrt(np.sum(g * g, axis=-1, keepdims=True))) / g.shape[-1]
+        row_mean = np.square(np.sqrt(np.sum(g2, axis=-1, keepdims=True))) / g.shape[-1]
         row_var = lerp(row_var, row_mean, one_minus_beta2)
-        col_mean = np.square(np.sqrt(np.sum(g * g, axis=-2, keepdims=True))) / g.shape[-2]
+        col_mean = np.square(np.sqrt(np.sum(g2, axis=-2, keepdims=True))) / g.shape[-2]
         col_var = lerp(col_var, col_mean, one_minus_beta2)
         var_estimate = row_var @ col_var
-        var_estimate = var_estimate / np.maximum(np.mean(row_var, axis=-2, keepdims=True), eps1)
+        var_estimate /= np.maximum(np.mean(row_var, axis=-2, keepdims=True), eps1)
     else:
-        variance = lerp(variance, g * g, one_minus_beta2)
-        var_estimate = variance
-    update = 1 / np.sqrt(np.maximum(var_estimate, eps1 * eps1)) * g
+        variance = lerp(variance, g2, one_minus_beta2)
+        var_estimate = variance.copy()
+    # U = g / sqrt(max(V, eps1^2)), as rsqrt then multiply, in place on the fresh estimate
+    update = np.maximum(var_estimate, eps1 * eps1, out=var_estimate)
+    np.sqrt(update, out=update)
+    np.reciprocal(update, out=update)
+    update *= g
     denom = max(1.0, float(np.linalg.norm(update.reshape(-1))) / (math.sqrt(update.size) * d))
-    theta = theta + (-alpha / denom) * update
+    update *= -alpha / denom
+    theta = theta + update
     return theta, row_var, col_var, variance
 
 

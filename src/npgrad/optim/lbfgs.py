@@ -149,7 +149,7 @@ class LBFGS(Optimizer):
         ...     return loss
         >>> _ = opt.step(closure)
         >>> x.detach()
-        tensor([1., 1.], dtype=torch.float64)
+        tensor([1., 1.], dtype=npgrad.float64)
     """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,

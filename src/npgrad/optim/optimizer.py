@@ -32,12 +32,13 @@ Example::
     >>> w.sum().backward(); opt.step()
     >>> w
     Parameter containing:
-    tensor([0.9000, 0.9000, 0.9000], requires_grad=True)
+    tensor([0.9, 0.9, 0.9])
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
@@ -182,6 +183,24 @@ def _grad_array(p, name: str) -> np.ndarray:
 
 # --------------------------------------------------------------------------- running one update formula
 _use_kernels = True
+_batch = threading.local()  # the fused updates collected during one step (per thread)
+
+
+@contextlib.contextmanager
+def _batched_updates():
+    """Collect the fused updates of one ``step`` and run them together (one hand-off to the threads)."""
+    if getattr(_batch, "jobs", None) is not None:  # a step inside a step
+        yield
+        return
+    _batch.jobs = []
+    try:
+        yield
+    finally:
+        jobs, _batch.jobs = _batch.jobs, None
+        if jobs:
+            from npgrad.kernels import optim as kernels
+
+            kernels.run_all(jobs)
 
 
 @contextlib.contextmanager
@@ -200,8 +219,9 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
     """Apply ``formula`` to one parameter in place.
 
     ``formula(w, g, *buffers, *scalars)`` returns the new ``(w, *buffers)``. An
-    absent optional buffer is passed as ``None`` and stands in as ``w`` itself;
-    the outputs are written last to first, so the parameter's own write wins.
+    absent optional buffer is passed as ``None``: the NumPy reference hands the
+    formula ``w`` in its place and writes the outputs last to first, so the
+    parameter's own write wins; the fused pass never writes it.
 
     By default the formula compiled by Numba runs as one fused pass over the
     elements (:mod:`npgrad.kernels.optim`); ``fused=False`` (or inside
@@ -216,10 +236,15 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
     outputs = [w] + [w if b is None else b for b in buffers]
     contiguous = all(a.flags.c_contiguous for a in outputs)
     if fused is not False and _use_kernels and contiguous:
-        from npgrad.kernels import optim as kernels
+        flat = [None if b is None else b.reshape(-1) for b in buffers]
+        job = (formula, w.reshape(-1), np.ascontiguousarray(g).reshape(-1), flat, scalars)
+        pending = getattr(_batch, "jobs", None)
+        if pending is not None:  # inside Optimizer.step: run with the other parameters' updates
+            pending.append(job)
+        else:
+            from npgrad.kernels import optim as kernels
 
-        flat = [a.reshape(-1) for a in outputs]
-        kernels.run(formula, flat[0], np.ascontiguousarray(g).reshape(-1), flat[1:], scalars)
+            kernels.run_all([job])
         return
     results = formula(w, g, *outputs[1:], *scalars)
     for target, value in reversed(list(zip(outputs, results))):
@@ -286,7 +311,8 @@ class Optimizer:
                     else:
                         raise RuntimeError(
                             f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-            out = step(self, *args, **kwargs)
+            with _batched_updates():
+                out = step(self, *args, **kwargs)
             for post_hook in chain(self._optimizer_step_post_hooks.values(),
                                    _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)
