@@ -109,6 +109,7 @@ def interleaved(step_a, step_b, repeat, warmup=2):
     times_a, times_b = [], []
     for _ in range(repeat):
         for step, times in ((step_a, times_a), (step_b, times_b)):
+            time.sleep(0.05)  # let the other library's worker threads go idle (OpenMP spins after a region)
             t0 = time.perf_counter()
             step()
             times.append(time.perf_counter() - t0)
