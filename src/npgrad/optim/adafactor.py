@@ -13,7 +13,7 @@ __all__ = ["Adafactor", "adafactor_update"]
 
 def adafactor_update(theta, g, row_var, col_var, variance, lr, rho, alpha, one_minus_beta2, eps1, d,
                      weight_decay):
-    r"""One Adafactor step on NumPy arrays; returns the new ``(theta, row_var, col_var, variance)``.
+    r"""One Adafactor step on NumPy arrays, in place on ``theta``; returns ``(theta, row_var, col_var, variance)``.
 
     .. math::
         R \leftarrow \operatorname{lerp}(R, \overline{g^2}^{\,cols}, 1-\beta_{2,t}),\quad
@@ -24,28 +24,30 @@ def adafactor_update(theta, g, row_var, col_var, variance, lr, rho, alpha, one_m
 
     Not a single pass: the clipping by :math:`\mathrm{RMS}(U)` needs the whole
     update before any weight can move, and the factored moments are reductions.
+    One scratch array (first :math:`g^2`, then :math:`\hat V`, then :math:`U`) is
+    reused throughout, so a step allocates nothing parameter-sized beyond it.
     """
     if weight_decay != 0:
-        theta = theta * (1 - lr * weight_decay)
-    g2 = g * g
+        theta *= 1 - lr * weight_decay
+    work = np.multiply(g, g)  # g^2
     if g.ndim > 1:
-        row_mean = np.square(np.sqrt(np.sum(g2, axis=-1, keepdims=True))) / g.shape[-1]
+        row_mean = np.square(np.sqrt(np.sum(work, axis=-1, keepdims=True))) / g.shape[-1]
         row_var = lerp(row_var, row_mean, one_minus_beta2)
-        col_mean = np.square(np.sqrt(np.sum(g2, axis=-2, keepdims=True))) / g.shape[-2]
+        col_mean = np.square(np.sqrt(np.sum(work, axis=-2, keepdims=True))) / g.shape[-2]
         col_var = lerp(col_var, col_mean, one_minus_beta2)
-        var_estimate = row_var @ col_var
-        var_estimate /= np.maximum(np.mean(row_var, axis=-2, keepdims=True), eps1)
+        np.multiply(row_var, col_var, out=work)  # V = R C / mean(R)
+        work /= np.maximum(np.mean(row_var, axis=-2, keepdims=True), eps1)
     else:
-        variance = lerp(variance, g2, one_minus_beta2)
-        var_estimate = variance.copy()
-    # U = g / sqrt(max(V, eps1^2)), as rsqrt then multiply, in place on the fresh estimate
-    update = np.maximum(var_estimate, eps1 * eps1, out=var_estimate)
-    np.sqrt(update, out=update)
-    np.reciprocal(update, out=update)
-    update *= g
-    denom = max(1.0, float(np.linalg.norm(update.reshape(-1))) / (math.sqrt(update.size) * d))
-    update *= -alpha / denom
-    theta = theta + update
+        variance = lerp(variance, work, one_minus_beta2)
+        work[...] = variance
+    # U = g / sqrt(max(V, eps1^2)), as rsqrt then multiply, in place in the scratch array
+    np.maximum(work, eps1 * eps1, out=work)
+    np.sqrt(work, out=work)
+    np.reciprocal(work, out=work)
+    work *= g
+    denom = max(1.0, float(np.linalg.norm(work.reshape(-1))) / (math.sqrt(work.size) * d))
+    work *= -alpha / denom
+    theta += work
     return theta, row_var, col_var, variance
 
 
@@ -125,7 +127,8 @@ class Adafactor(Optimizer):
                 theta, *new_buffers = adafactor_update(
                     w, g, *buffers, lr, rho, alpha, t ** group["beta2_decay"], e1, group["d"],
                     float(group["weight_decay"]))
-                w[...] = theta
+                if theta is not w:
+                    w[...] = theta
                 for name, value in zip(names, new_buffers):
                     if name in state:
                         state[name]._data[...] = value
