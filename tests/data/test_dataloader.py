@@ -8,7 +8,7 @@ import pytest
 import npgrad
 from npgrad.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler,
                          SequentialSampler, Subset, TensorDataset, default_collate, random_split)
-from tests.oracle import Golden, torch
+from oracle import Golden, torch
 
 golden = Golden("data_loader")
 
