@@ -432,13 +432,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ repr
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(",
-                               precision=4, floatmode="maxprec_equal" if self._data.dtype.kind == "f" else "maxprec")
-        if self._data.dtype.kind == "f" and self._data.size and np.all(np.isfinite(self._data)) \
-                and np.all(self._data == np.round(self._data)):
-            body = body.replace(".0,", ".,").replace(".0]", ".]").replace(".0)", ".)")
-            if self.ndim == 0 and body.endswith(".0"):
-                body = body[:-1]
+        body = _format_array(self._data)
         extras = []
         if self._data.dtype not in (D.get_default_dtype().np, np.int64, np.bool_):
             extras.append(f"dtype=npgrad.{D.from_numpy_dtype(self._data.dtype).name}")
@@ -1438,6 +1432,36 @@ def _method(name):
 
 for _n in ("softplus", "gelu", "silu", "elu", "leaky_relu", "logsigmoid"):
     setattr(Tensor, _n, _method(_n))
+
+
+def _element_formatter(a):
+    """PyTorch's element format: ``1.`` for whole floats, 4 decimals, or scientific for wide ranges."""
+    if a.dtype.kind == "b":
+        return lambda v: "True" if v else "False"
+    if a.dtype.kind != "f":
+        return str
+    finite = np.abs(a[np.isfinite(a)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+    sci = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
+                                or (not whole and nonzero.min() < 1e-4))
+    if whole and not sci:
+        return lambda v: f"{v:.0f}." if np.isfinite(v) else str(float(v))
+    if sci:
+        return lambda v: f"{v:.4e}" if np.isfinite(v) else str(float(v))
+    return lambda v: f"{v:.4f}" if np.isfinite(v) else str(float(v))
+
+
+def _format_array(a):
+    """The body of ``repr(tensor)`` as PyTorch prints it (right-aligned columns, ``, `` separators)."""
+    fmt = _element_formatter(a)
+    shown = a
+    if a.size > 1000:  # summarised like torch: the first and last 3 of each dim
+        return np.array2string(a, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
+                               formatter={"all": fmt})
+    width = max((len(fmt(v)) for v in shown.reshape(-1)), default=0)
+    return np.array2string(a, separator=", ", prefix="tensor(", threshold=1000,
+                           formatter={"all": lambda v: fmt(v).rjust(width)}, max_line_width=80)
 
 
 class Size(tuple):

@@ -254,3 +254,20 @@ def test_autograd_grad_function():
     (g,) = npgrad.autograd.grad((x ** 3).sum(), x)
     assert g.tolist() == [3.0, 12.0]
     assert x.grad is None
+
+
+REPR_CASES = {
+    "half": "L.tensor(0.5)", "mixed": "L.tensor([0.9, -1.9])", "whole": "L.tensor([1., 2.])",
+    "bools": "L.tensor([True, False])", "one_bool": "L.tensor([True])", "small": "L.tensor([1e-5, 1.0])",
+    "big": "L.tensor([1e9, 2.0])", "nonfinite": "L.tensor([[1.5, float('nan')], [float('inf'), -2.25]])",
+    "ints": "L.tensor([1, 20, 300])", "scalar_whole": "L.tensor(6.)", "grad": "L.ones(2, requires_grad=True)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPR_CASES))
+def test_repr_matches_torch(name):
+    import importlib
+
+    expr = REPR_CASES[name]
+    ref = golden(f"repr/{name}", lambda: repr(eval(expr, {"L": importlib.import_module("torch")})))
+    assert repr(eval(expr, {"L": npgrad})) == str(ref)

@@ -45,7 +45,7 @@ class Adagrad(Optimizer):
         >>> opt = npgrad.optim.Adagrad([w], lr=0.1)
         >>> (w ** 2).sum().backward(); opt.step()
         >>> w.detach()
-        tensor([ 0.9, -1.9])
+        tensor([ 0.9000, -1.9000])
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,

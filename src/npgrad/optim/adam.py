@@ -60,7 +60,7 @@ class Adam(Optimizer):
         >>> opt = npgrad.optim.Adam([w], lr=0.1)
         >>> (w ** 2).sum().backward(); opt.step()
         >>> w.detach()
-        tensor([ 0.9, -1.9])
+        tensor([ 0.9000, -1.9000])
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
@@ -159,7 +159,7 @@ class AdamW(Adam):
         >>> opt = npgrad.optim.AdamW([w], lr=0.1, weight_decay=0.1)
         >>> (w ** 2).sum().backward(); opt.step()
         >>> w.detach()
-        tensor([ 0.89, -1.88])
+        tensor([ 0.8900, -1.8800])
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,

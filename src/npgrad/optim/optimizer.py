@@ -32,7 +32,7 @@ Example::
     >>> w.sum().backward(); opt.step()
     >>> w
     Parameter containing:
-    tensor([0.9, 0.9, 0.9])
+    tensor([0.9000, 0.9000, 0.9000])
 """
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ class Rprop(Optimizer):
         >>> opt = npgrad.optim.Rprop([w], lr=0.1)
         >>> (w ** 2).sum().backward(); opt.step()
         >>> w.detach()
-        tensor([ 0.9, -1.9])
+        tensor([ 0.9000, -1.9000])
     """
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False,

@@ -51,7 +51,7 @@ class SGD(Optimizer):
         >>> opt = npgrad.optim.SGD([w], lr=0.1, momentum=0.9)
         >>> (w ** 2).sum().backward(); opt.step()
         >>> w.detach()
-        tensor([ 0.8, -1.6])
+        tensor([ 0.8000, -1.6000])
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,

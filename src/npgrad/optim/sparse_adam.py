@@ -46,7 +46,7 @@ class SparseAdam(Optimizer):
         >>> opt = npgrad.optim.SparseAdam([w], lr=0.1)
         >>> w.grad = npgrad.tensor([0.0, 1.0]); opt.step()
         >>> w.detach()
-        tensor([ 1.0, -2.1])
+        tensor([ 1.0000, -2.1000])
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):

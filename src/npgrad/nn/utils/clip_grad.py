@@ -8,7 +8,7 @@ Example::
     >>> npgrad.nn.utils.clip_grad_norm_([w], max_norm=1.0)
     tensor(6.)
     >>> w.grad
-    tensor([0.5, 0.5, 0.5, 0.5])
+    tensor([0.5000, 0.5000, 0.5000, 0.5000])
 """
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None) -> Non
         >>> w = npgrad.nn.Parameter(npgrad.ones(2)); w.grad = npgrad.tensor([3.0, 4.0])
         >>> npgrad.nn.utils.clip_grads_with_norm_([w], 1.0, npgrad.tensor(5.0))
         >>> w.grad
-        tensor([0.6, 0.8])
+        tensor([0.6000, 0.8000])
     """
     parameters = _as_list(parameters)
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -156,7 +156,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None) -> None:
         >>> w = npgrad.nn.Parameter(npgrad.ones(3)); w.grad = npgrad.tensor([-2.0, 0.5, 3.0])
         >>> npgrad.nn.utils.clip_grad_value_(w, 1.0)
         >>> w.grad
-        tensor([-1.0,  0.5,  1.0])
+        tensor([-1.0000,  0.5000,  1.0000])
     """
     parameters = _as_list(parameters)
     clip_value = float(clip_value)

@@ -45,7 +45,7 @@ def l1_penalty(parameters, alpha: float):
 
         >>> import npgrad
         >>> l1_penalty([npgrad.tensor([1.0, -2.0])], 0.5)
-        tensor(1.5)
+        tensor(1.5000)
     """
     params = _as_list(parameters)
     total = params[0].abs().sum()
@@ -64,7 +64,7 @@ def l2_penalty(parameters, alpha: float):
 
         >>> import npgrad
         >>> l2_penalty([npgrad.tensor([1.0, -2.0])], 0.5)
-        tensor(1.25)
+        tensor(1.2500)
     """
     params = _as_list(parameters)
     total = (params[0] * params[0]).sum()
