@@ -273,10 +273,10 @@ def _run_list(items) -> None:
 # --------------------------------------------------------------------------- cache freshness
 def _flush_stale_cache() -> None:
     """Drop the compiled loops from Numba's cache when a formula's source changed."""
-    sources = "".join(inspect.getsource(f) for f in PASSES)
-    sources += inspect.getsource(_elementwise)
-    digest = hashlib.sha256(sources.encode()).hexdigest()
     try:
+        sources = "".join(inspect.getsource(f) for f in PASSES)
+        sources += inspect.getsource(_elementwise)
+        digest = hashlib.sha256(sources.encode()).hexdigest()
         cache_path = _sgd_pass._cache._cache_path
         stamp = os.path.join(cache_path, "optim_formulas.sha256")
         if os.path.exists(stamp):
@@ -288,7 +288,7 @@ def _flush_stale_cache() -> None:
         os.makedirs(cache_path, exist_ok=True)
         with open(stamp, "w") as f:
             f.write(digest)
-    except (AttributeError, OSError):  # no cache: every process compiles afresh
+    except (AttributeError, OSError, TypeError):  # no sources or no cache: Numba's own checks stand
         pass
 
 
