@@ -92,10 +92,7 @@ class Adafactor(Optimizer):
                         foreach=foreach, maximize=maximize)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
+    _group_flag_defaults = dict(foreach=None)
 
     def step(self, closure=None):
         """Perform a single optimization step."""

@@ -73,13 +73,10 @@ class Adagrad(Optimizer):
                 state["step"] = _scalar_tensor(0.0)
                 state["sum"] = _full_like(p, initial_accumulator_value)
 
+    _group_flag_defaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
+
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
         for s in self.state.values():
             if "step" in s and not _is_tensor(s["step"]):
                 s["step"] = _scalar_tensor(float(s["step"]))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import (Optimizer, _check_fused_dtype, _check_fused_foreach, _grad_array, _is_tensor,
-                        _scalar_tensor, _to_scalar, _zeros_like, run_update)
+from .optimizer import (Optimizer, _check_adam_hyperparameters, _check_fused_dtype, _check_fused_foreach,
+                        _grad_array, _is_tensor, _scalar_tensor, _to_scalar, _zeros_like, run_update)
 
 __all__ = ["Adam", "AdamW", "adam_update"]
 
@@ -66,21 +66,9 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if _is_tensor(lr):
-            if foreach and not capturable:
-                raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
-            if lr.numel() != 1:
-                raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if _is_tensor(lr) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        _check_adam_hyperparameters(lr, eps, betas, weight_decay)
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (_is_tensor(betas[0]) and _is_tensor(betas[1]))):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -92,16 +80,12 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
         _check_fused_foreach(fused, foreach, differentiable)
 
+    _group_flag_defaults = dict(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                                decoupled_weight_decay=False, fused=None)
+
     def __setstate__(self, state):
         super().__setstate__(state)
         for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
             for p in group["params"]:
                 p_state = self.state.get(p, [])
                 if len(p_state) != 0 and not _is_tensor(p_state["step"]):

@@ -116,6 +116,22 @@ def _is_tensor(x) -> bool:
     return isinstance(x, _tensor_type())
 
 
+def _check_adam_hyperparameters(lr, eps, betas, weight_decay) -> None:
+    """The range checks the Adam family shares, in PyTorch's order and wording."""
+    if _is_tensor(lr) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _typename(obj) -> str:
     """``torch.typename``: ``npgrad.FloatTensor`` for tensors, the class path otherwise."""
     if _is_tensor(obj):
@@ -266,6 +282,9 @@ class Optimizer:
     round-trip between runs.
     """
 
+    # flags a subclass fills into param groups loaded from an older state (each torch optimizer's __setstate__)
+    _group_flag_defaults: dict = {}
+
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
@@ -332,6 +351,9 @@ class Optimizer:
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:  # groups saved before a flag existed get its default
+            for key, value in self._group_flag_defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self) -> str:
         format_string = self.__class__.__name__ + " ("
