@@ -1159,17 +1159,16 @@ class Tensor:
     def __setitem__(self, idx, value):
         from .ops.index import IndexPut
         idx = _index_arg(idx, self)
-        if isinstance(value, Tensor) and value.requires_grad or self.requires_grad:
-            if is_grad_enabled() and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-                self._inplace(IndexPut, value if isinstance(value, Tensor) else value, idx, False)
-                return
-        self._data[idx] = _raw(value)
+        if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
+            self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, False), value))
+        else:
+            self._data[idx] = _raw(value)
 
     def index_put_(self, indices, values, accumulate=False):
         from .ops.index import IndexPut
         idx = tuple(_raw(i) for i in indices)
-        if is_grad_enabled() and (self.requires_grad or (isinstance(values, Tensor) and values.requires_grad)):
-            return self._inplace(IndexPut, values, idx, accumulate)
+        if is_grad_enabled() and (self.requires_grad or isinstance(values, Tensor) and values.requires_grad):
+            return self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, accumulate), values))
         if accumulate:
             np.add.at(self._data, idx, _raw(values))
         else:
@@ -1242,18 +1241,6 @@ class Tensor:
         return self.reshape(-1, 1) * other.reshape(1, -1)
 
     # ------------------------------------------------------------------ in-place
-    def _inplace(self, fn, *args):
-        """Run ``fn`` out of place and write the result into this tensor's storage."""
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        src = self
-        if is_grad_enabled() and self.requires_grad:  # keep the old values for backward
-            src = Tensor._wrap(self._data.copy(), True)
-            src._node, src._out_index = self._node, self._out_index
-        out = fn.apply(src, *args)
-        self._write(out)
-        return self
-
     def _write(self, out):
         if out._data.shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "

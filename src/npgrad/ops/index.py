@@ -42,31 +42,18 @@ class IndexPut(Function):
             np.add.at(out, idx, value)
         else:
             out[idx] = value
-        ctx.c = (idx, np.shape(value), accumulate)
+        ctx.c = (idx, accumulate)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        idx, vshape, accumulate = ctx.c
+        idx, accumulate = ctx.c
         gx = g
         if not accumulate and ctx.needs_input_grad[0]:
             gx = g.copy()
             gx[idx] = 0
-        gv = None
-        if ctx.needs_input_grad[1]:
-            gv = g[idx]
-            gv = _sum_to(gv, vshape)
+        gv = g[idx] if ctx.needs_input_grad[1] else None  # the engine sums it down to value's shape
         return gx, gv, None, None
-
-
-def _sum_to(g, shape):
-    shape = tuple(shape)
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    g = g.sum(axis=tuple(range(lead))) if lead > 0 else g
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    return g.sum(axis=axes, keepdims=True) if axes else g
 
 
 def check_index(index, size, dim_size, what):
@@ -82,9 +69,7 @@ class Gather(Function):
             raise RuntimeError("gather(): Expected dtype int64 for index")
         check_index(index, dim, x.shape[dim], "gather")
         ctx.c = (x.shape, dim, index)
-        # gather allows index smaller than x along other dims
-        sl = tuple(slice(0, s) if d != dim else slice(None) for d, s in enumerate(index.shape))
-        return np.take_along_axis(x[sl], index, axis=dim)
+        return _gather_any(x, dim, index)
 
     @staticmethod
     def backward(ctx, g):
@@ -118,11 +103,12 @@ class ScatterAdd(Function):
         if ctx.needs_input_grad[3]:
             gsrc = np.zeros(sshape, dtype=g.dtype)
             sl = tuple(slice(0, s) for s in index.shape)
-            gsrc[sl] = np.take_along_axis(g, index, axis=dim) if index.shape == g.shape else _gather_any(g, dim, index)
+            gsrc[sl] = _gather_any(g, dim, index)
         return g, None, None, gsrc
 
 
 def _gather_any(x, dim, index):
+    """x gathered along ``dim`` at ``index``, which may be smaller than x along the other dims."""
     sl = tuple(slice(0, s) if d != dim else slice(None) for d, s in enumerate(index.shape))
     return np.take_along_axis(x[sl], index, axis=dim)
 

@@ -80,10 +80,6 @@ def bilinear(input1, input2, weight, bias=None):
 # --------------------------------------------------------------------------- activations
 
 
-def _inplace(input, out):
-    return input._apply_inplace((lambda s: out(s),))
-
-
 def relu(input, inplace=False):
     r""":math:`\max(0, x)`."""
     if inplace:
