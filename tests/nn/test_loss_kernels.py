@@ -76,17 +76,25 @@ def test_kernel_spatial_layout_matches_rows():
     np.testing.assert_allclose(np.moveaxis(grad, 1, 2).reshape(-1, 6), ref_grad, rtol=1e-12, atol=1e-15)
 
 
-def test_kernel_gradient_may_overwrite_logits():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [9, 300])     # the calling thread alone, and the threaded path
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kernel_gradient_may_overwrite_logits(dtype, rows, weighted):
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((9, 11)).astype(np.float32)
-    t = rng.integers(0, 11, 9)
-    w = rng.uniform(0.5, 2, 11).astype(np.float32)
-    expect_loss, expect_grad, _ = cross_entropy_forward_backward(x.copy(), t, w, -100, 0.3, "sum")
-    buffer = x.copy()
-    loss, grad, _ = cross_entropy_forward_backward(buffer, t, w, -100, 0.3, "sum", grad_out=buffer)
-    assert grad is buffer
-    np.testing.assert_array_equal(loss, expect_loss)
-    np.testing.assert_array_equal(grad, expect_grad)
+    n_classes = 11 if rows == 9 else 1031
+    x = (3 * rng.standard_normal((rows, n_classes))).astype(dtype)
+    t = rng.integers(0, n_classes, rows)
+    t[1] = -100
+    w = rng.uniform(0.5, 2, n_classes).astype(dtype) if weighted else None
+    for ls in (0.0, 0.3):
+        expect_loss, expect_grad, _ = cross_entropy_forward_backward(x.copy(), t, w, -100, ls, "sum")
+        buffer = x.copy()
+        loss, grad, _ = cross_entropy_forward_backward(buffer, t, w, -100, ls, "sum", grad_out=buffer)
+        assert grad is buffer
+        tol = dict(rtol=1e-6, atol=1e-9) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-16)
+        np.testing.assert_allclose(loss, expect_loss, **tol)
+        np.testing.assert_allclose(grad, expect_grad, **tol)
+        assert np.all(grad[1] == 0)
 
 
 def test_kernel_forward_only_and_empty_mean():

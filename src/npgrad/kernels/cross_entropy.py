@@ -90,6 +90,18 @@ def _row_sum_exp_store(row, m, out):
 
 
 @njit(fastmath=FASTMATH, error_model="numpy", cache=True)
+def _row_sum_exp_inplace(row, m):
+    """``_row_sum_exp_store(row, m, row)`` written on one array: with two names
+    for one buffer LLVM's overlap check fails and the loop runs unvectorised."""
+    s = row.dtype.type(0.0)
+    for c in range(row.shape[0]):
+        e = fast_exp(row[c] - m)
+        row[c] = e
+        s += e
+    return s
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def _row_sum_gap(row, m, weight, use_weight):
     """sum_c w_c (m - x_c)."""
     acc = row.dtype.type(0.0)
@@ -118,7 +130,7 @@ def _row_finish_grad(g, coef, shift, weight, use_weight):
 
 @njit(fastmath=FASTMATH, error_model="numpy", cache=True)
 def _rows_chunk(x, target, weight, use_weight, weight_total, ignore_index, smoothing,
-                grad_scale, want_grad, loss, grad, start, stop):
+                grad_scale, want_grad, loss, grad, inplace, start, stop):
     n_classes = x.shape[1]
     real = x.dtype.type
     keep = 1.0 - smoothing
@@ -138,7 +150,9 @@ def _rows_chunk(x, target, weight, use_weight, weight_total, ignore_index, smoot
         value = keep * w_t * (m - row[t])
         if smoothing != 0.0:
             gap = _row_sum_gap(row, m, weight, use_weight)
-        if want_grad:
+        if want_grad and inplace:
+            s = _row_sum_exp_inplace(row, m)
+        elif want_grad:
             s = _row_sum_exp_store(row, m, grad[r])
         else:
             s = _row_sum_exp(row, m)
@@ -157,14 +171,14 @@ def _rows_chunk(x, target, weight, use_weight, weight_total, ignore_index, smoot
 
 @njit(parallel=True, cache=True)
 def _rows(x, target, weight, use_weight, weight_total, ignore_index, smoothing,
-          grad_scale, want_grad, loss, grad, n_chunks):
+          grad_scale, want_grad, loss, grad, inplace, n_chunks):
     n_rows = x.shape[0]
     per = (n_rows + n_chunks - 1) // n_chunks
     for k in prange(n_chunks):
         start = k * per
         stop = min(n_rows, start + per)
         _rows_chunk(x, target, weight, use_weight, weight_total, ignore_index, smoothing,
-                    grad_scale, want_grad, loss, grad, start, stop)
+                    grad_scale, want_grad, loss, grad, inplace, start, stop)
 
 
 # --------------------------------------------------------------------------- spatial (N, C, D)
@@ -303,10 +317,11 @@ def cross_entropy_forward_backward(x, target, weight=None, ignore_index=-100,
             grad_scale, want_grad, loss, grad)
     if x.ndim == 2:
         n_chunks = max(1, min(threads, x.shape[0]))
+        inplace = want_grad and grad is x
         if n_chunks == 1:
-            _rows_chunk(*args, 0, x.shape[0])
+            _rows_chunk(*args, inplace, 0, x.shape[0])
         else:
-            _rows(*args, n_chunks)
+            _rows(*args, inplace, n_chunks)
     else:
         block = 256
         n_items = x.shape[0] * ((x.shape[2] + block - 1) // block)
