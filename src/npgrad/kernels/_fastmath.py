@@ -101,7 +101,8 @@ def _exp_f32(x):
 @njit(fastmath=_POLY_FLAGS, error_model="numpy")
 def _exp_f64(x):
     x = min(max(x, -745.2), 709.782712893384)
-    n = (x * _LOG2E + 6755399441055744.0) - 6755399441055744.0
+    shifted = x * _LOG2E + 6755399441055744.0
+    n = shifted - 6755399441055744.0
     r = x - n * _LN2_HI_D
     r = r - n * _LN2_LO_D
     # Taylor series of e^r to degree 13; |r| <= ln2/2 so the tail is < 1e-17
@@ -120,7 +121,9 @@ def _exp_f64(x):
     p = p * r + 1.0
     p = p * r + 1.0
     # 2^n as 2^h * 2^(n-h): both factors stay normal over the whole clamp range
-    ni = np.int64(n)
+    # n as an integer from the shifter's low mantissa bits: AVX2 has no vector
+    # float64 -> int64 conversion, but integer subtraction vectorises
+    ni = _i64_from_f64(shifted) - np.int64(0x4338000000000000)
     h = ni >> np.int64(1)
     two_h = _f64_from_i64(np.int64((h + np.int64(1023)) << np.int64(52)))
     two_rest = _f64_from_i64(np.int64((ni - h + np.int64(1023)) << np.int64(52)))

@@ -48,72 +48,22 @@ Example::
     y, h_n = out.y, out.h_n          # (T*B, H), (B, H)
 """
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
+
+from ._fastmath import fast_exp
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "GRU": 3, "LSTM": 4}
 
-# no "reassoc": the rounding trick in _exp below must not be folded away
+# no "reassoc": fast_exp's rounding trick must not be folded away
 _FASTMATH = {"nsz", "arcp", "contract", "afn"}
 _JIT = dict(cache=True, fastmath=_FASTMATH, error_model="numpy")
 
 
 # --------------------------------------------------------------------------- scalar helpers
-@intrinsic
-def _int_bits(typingctx, value):
-    if value != types.float64:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _float_from_bits(typingctx, value):
-    if value != types.int64:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy")
 def _exp(x):
-    """:math:`e^x`, arguments clamped to :math:`|x| \\le 708`, branch-free so that loops vectorise.
-
-    Cody-Waite reduction :math:`x = n \\ln 2 + r`; adding :math:`1.5 \\cdot 2^{52}`
-    rounds :math:`x \\log_2 e` to the integer :math:`n` and leaves it in the low
-    mantissa bits, from which :math:`2^n` is built without a float-to-int
-    conversion; :math:`e^r` is its Taylor polynomial of degree 13 (error < 1e-17).
-    """
-    value = np.float64(x)
-    x = min(max(value, -708.0), 708.0)
-    shifted = x * 1.4426950408889634 + 6755399441055744.0
-    n = shifted - 6755399441055744.0
-    r = x - n * 6.93147180369123816490e-01
-    r = r - n * 1.90821492927058770002e-10
-    p = 1.6059043836821613e-10
-    p = p * r + 2.08767569878681e-09
-    p = p * r + 2.505210838544172e-08
-    p = p * r + 2.755731922398589e-07
-    p = p * r + 2.7557319223985893e-06
-    p = p * r + 2.48015873015873e-05
-    p = p * r + 0.0001984126984126984
-    p = p * r + 0.001388888888888889
-    p = p * r + 0.008333333333333333
-    p = p * r + 0.041666666666666664
-    p = p * r + 0.16666666666666666
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    two_n = _float_from_bits((_int_bits(shifted) + np.int64(1023)) << np.int64(52))
-    result = p * two_n
-    return result if value == value else value      # NaN stays NaN
+    """:math:`e^x` in float64 by the vectorising polynomial of ``npgrad.kernels._fastmath``."""
+    return fast_exp(np.float64(x))
 
 
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy")
