@@ -72,6 +72,23 @@ def _where_scalar(condition, x, y):
     return impl
 
 
+def _in_dtype_of(w, scalars):
+    """``scalars`` with each float cast to ``w``'s dtype (ints and bools kept); compiled code only."""
+    raise NotImplementedError("callable from Numba-compiled code only")
+
+
+@overload(_in_dtype_of)
+def _in_dtype_of_impl(w, scalars):
+    # built for each tuple type: float32 parameters get float32 hyper-parameters,
+    # rounded once per call exactly as numpy.float32(x) rounds
+    real = np.float32 if w.dtype == numba.types.float32 else np.float64
+    items = [f"real(scalars[{k}])" if isinstance(t, numba.types.Float) else f"scalars[{k}]"
+             for k, t in enumerate(scalars)]
+    namespace = {"real": real}
+    exec(f"def impl(w, scalars):\n    return ({', '.join(items)},)\n", namespace)
+    return namespace["impl"]
+
+
 def _scalar(formula):
     return numba.njit(error_model="numpy")(formula)
 
@@ -96,7 +113,8 @@ _sparse_adam = _scalar(sparse_adam_update)
 # place and nothing is written), so every loop is branch-free and vectorises.
 
 @numba.njit(**_JIT)
-def _sgd_pass(w, g, v, scalars):
+def _sgd_pass(w, g, v, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, v_i = _sgd(w[i], g[i], g[i] if v is None else v[i], *scalars)
         if v is not None:
@@ -105,7 +123,8 @@ def _sgd_pass(w, g, v, scalars):
 
 
 @numba.njit(**_JIT)
-def _adam_pass(w, g, m, v, v_max, scalars):
+def _adam_pass(w, g, m, v, v_max, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, m_i, v_i, v_max_i = _adam(w[i], g[i], m[i], v[i], g[i] if v_max is None else v_max[i], *scalars)
         if v_max is not None:
@@ -116,7 +135,8 @@ def _adam_pass(w, g, m, v, v_max, scalars):
 
 
 @numba.njit(**_JIT)
-def _adagrad_pass(w, g, s, scalars):
+def _adagrad_pass(w, g, s, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, s_i = _adagrad(w[i], g[i], s[i], *scalars)
         s[i] = s_i
@@ -124,7 +144,8 @@ def _adagrad_pass(w, g, s, scalars):
 
 
 @numba.njit(**_JIT)
-def _adadelta_pass(w, g, v, u, scalars):
+def _adadelta_pass(w, g, v, u, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, v_i, u_i = _adadelta(w[i], g[i], v[i], u[i], *scalars)
         u[i] = u_i
@@ -133,7 +154,8 @@ def _adadelta_pass(w, g, v, u, scalars):
 
 
 @numba.njit(**_JIT)
-def _adamax_pass(w, g, m, u, scalars):
+def _adamax_pass(w, g, m, u, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, m_i, u_i = _adamax(w[i], g[i], m[i], u[i], *scalars)
         u[i] = u_i
@@ -142,7 +164,8 @@ def _adamax_pass(w, g, m, u, scalars):
 
 
 @numba.njit(**_JIT)
-def _nadam_pass(w, g, m, v, scalars):
+def _nadam_pass(w, g, m, v, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, m_i, v_i = _nadam(w[i], g[i], m[i], v[i], *scalars)
         v[i] = v_i
@@ -151,7 +174,8 @@ def _nadam_pass(w, g, m, v, scalars):
 
 
 @numba.njit(**_JIT)
-def _radam_pass(w, g, m, v, scalars):
+def _radam_pass(w, g, m, v, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, m_i, v_i = _radam(w[i], g[i], m[i], v[i], *scalars)
         v[i] = v_i
@@ -160,7 +184,8 @@ def _radam_pass(w, g, m, v, scalars):
 
 
 @numba.njit(**_JIT)
-def _rmsprop_pass(w, g, v, g_avg, b, scalars):
+def _rmsprop_pass(w, g, v, g_avg, b, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, v_i, g_avg_i, b_i = _rmsprop(w[i], g[i], v[i], g[i] if g_avg is None else g_avg[i], g[i] if b is None else b[i], *scalars)
         if b is not None:
@@ -172,7 +197,8 @@ def _rmsprop_pass(w, g, v, g_avg, b, scalars):
 
 
 @numba.njit(**_JIT)
-def _rprop_pass(w, g, prev, eta, scalars):
+def _rprop_pass(w, g, prev, eta, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, prev_i, eta_i = _rprop(w[i], g[i], prev[i], eta[i], *scalars)
         eta[i] = eta_i
@@ -181,7 +207,8 @@ def _rprop_pass(w, g, prev, eta, scalars):
 
 
 @numba.njit(**_JIT)
-def _asgd_pass(w, g, ax, scalars):
+def _asgd_pass(w, g, ax, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, ax_i = _asgd(w[i], g[i], ax[i], *scalars)
         ax[i] = ax_i
@@ -189,7 +216,8 @@ def _asgd_pass(w, g, ax, scalars):
 
 
 @numba.njit(**_JIT)
-def _sparse_adam_pass(w, g, m, v, scalars):
+def _sparse_adam_pass(w, g, m, v, raw):
+    scalars = _in_dtype_of(w, raw)
     for i in range(w.size):
         w_i, m_i, v_i = _sparse_adam(w[i], g[i], m[i], v[i], *scalars)
         v[i] = v_i

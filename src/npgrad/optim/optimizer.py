@@ -107,9 +107,15 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
 
 # --------------------------------------------------------------------------- helpers shared by the algorithms
 def _tensor_type():
-    from npgrad.tensor import Tensor
+    global _Tensor
+    if _Tensor is None:     # imported on first use: npgrad.tensor imports this package
+        from npgrad.tensor import Tensor
 
-    return Tensor
+        _Tensor = Tensor
+    return _Tensor
+
+
+_Tensor = None
 
 
 def _is_tensor(x) -> bool:
@@ -245,15 +251,18 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
     Float hyper-parameters are cast to the parameter's dtype first, so float32
     parameters are updated in float32 arithmetic by both engines.
     """
-    dtype = w.dtype.type
-    scalars = tuple(dtype(s) if isinstance(s, float) else s for s in scalars)
     if g.dtype != w.dtype:
         g = g.astype(w.dtype)
-    outputs = [w] + [w if b is None else b for b in buffers]
-    contiguous = all(a.flags.c_contiguous for a in outputs)
+    contiguous = w.flags.c_contiguous
+    for b in buffers:
+        if b is not None and not b.flags.c_contiguous:
+            contiguous = False
     if fused is not False and _use_kernels and contiguous:
+        # the compiled pass casts the float hyper-parameters to w's dtype itself
         flat = [None if b is None else b.reshape(-1) for b in buffers]
-        job = (formula, w.reshape(-1), np.ascontiguousarray(g).reshape(-1), flat, scalars)
+        if not g.flags.c_contiguous:
+            g = np.ascontiguousarray(g)
+        job = (formula, w.reshape(-1), g.reshape(-1), flat, tuple(scalars))
         pending = getattr(_batch, "jobs", None)
         if pending is not None:  # inside Optimizer.step: run with the other parameters' updates
             pending.append(job)
@@ -262,6 +271,9 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
 
             kernels.run_all([job])
         return
+    dtype = w.dtype.type
+    scalars = tuple(dtype(s) if isinstance(s, float) else s for s in scalars)
+    outputs = [w] + [w if b is None else b for b in buffers]
     results = formula(w, g, *outputs[1:], *scalars)
     for target, value in reversed(list(zip(outputs, results))):
         if value is not target:
