@@ -13,8 +13,10 @@ Conventions shared with :func:`npgrad.optim.optimizer.run_update`:
 * ``formula(w, g, *buffers, *scalars)`` returns ``(w, *buffers)``;
 * an absent optional buffer is ``None``: the loop compiled for that case reads
   the gradient in its place and writes nothing, so no two arrays overlap;
-* float hyper-parameters arrive in the parameter's dtype, so float32 stays
-  float32 (torch's arithmetic for float32 tensors).
+* float hyper-parameters arrive as Python floats and each loop first rounds
+  them to the parameter's dtype (:func:`_in_dtype_of`), so float32 stays
+  float32 (torch's arithmetic for float32 tensors) without a NumPy scalar
+  built per parameter per step.
 
 Large parameters are cut into one contiguous chunk per thread; the loops
 release the GIL (``nogil=True``), the calling thread runs the first share and a
