@@ -195,3 +195,58 @@ def test_linear_default_init_distribution():
     assert abs(w.std() - bound / np.sqrt(3)) < 0.01 * bound
     b = m.bias.detach().numpy()
     assert np.abs(b).max() <= bound
+
+
+def _edit_containers(m):
+    """The same edits on a Sequential and a ModuleList; each module's place as (key, out_features)."""
+    seq = m.Sequential(m.Linear(2, 1), m.Linear(2, 2), m.Linear(2, 3))
+    returned = [seq.append(m.Linear(2, 4)) is seq, seq.insert(1, m.Linear(2, 5)) is seq,
+                seq.extend([m.Linear(2, 6)]) is seq]
+    del seq[0]
+    del seq[-2:-1]
+    seq[0] = m.Linear(2, 7)
+    lst = m.ModuleList([m.Linear(2, 1), m.Linear(2, 2)])
+    returned += [lst.append(m.Linear(2, 3)) is lst, lst.insert(0, m.Linear(2, 4)), lst.extend([]) is lst]
+    lst += [m.Linear(2, 5)]
+    del lst[1]
+    lst[-1] = m.Linear(2, 6)
+    places = [(k, v.out_features) for k, v in seq._modules.items()]
+    places += [(k, v.out_features) for k, v in lst._modules.items()]
+    places += [(str(i), v.out_features) for i, v in enumerate(seq[1:3])] + [("len", len(lst[::2]))]
+    return returned, places
+
+
+TORCH_CONTAINER_EDITS = (
+    [True, True, True, True, None, True],
+    [("0", 7), ("1", 2), ("2", 3), ("3", 6), ("0", 4), ("1", 2), ("2", 3), ("3", 6),
+     ("0", 2), ("1", 3), ("len", 2)])
+
+
+def test_sequential_and_module_list_edits_match_torch():
+    if HAVE_TORCH:
+        import torch
+
+        assert _edit_containers(torch.nn) == TORCH_CONTAINER_EDITS
+    assert _edit_containers(nn) == TORCH_CONTAINER_EDITS
+
+
+def _reassigned_keys(m, Parameter, ones):
+    """Replace a head module and a parameter (fine-tuning style): keys keep their places."""
+    net = m.Sequential(m.Linear(3, 4), m.ReLU(), m.Linear(4, 2))
+    net.extra = m.Linear(2, 2)
+    net[2] = m.Linear(4, 5)                # a new head
+    net.extra.weight = Parameter(ones(2, 2))
+    net.extra.weight = Parameter(ones(2, 2))
+    return list(net.state_dict().keys()), [n for n, _ in net.extra.named_parameters()]
+
+
+TORCH_REASSIGNED_KEYS = (["0.weight", "0.bias", "2.weight", "2.bias", "extra.weight", "extra.bias"],
+                         ["weight", "bias"])
+
+
+def test_reassigning_a_module_or_parameter_keeps_its_place():
+    if HAVE_TORCH:
+        import torch
+
+        assert _reassigned_keys(torch.nn, torch.nn.Parameter, torch.ones) == TORCH_REASSIGNED_KEYS
+    assert _reassigned_keys(nn, nn.Parameter, npgrad.ones) == TORCH_REASSIGNED_KEYS

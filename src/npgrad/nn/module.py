@@ -112,7 +112,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._remove_from(name)
+            self._remove_from(name, keep=self._parameters)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None and not isinstance(value, Parameter):
@@ -123,7 +123,7 @@ class Module:
             modules = self.__dict__.get("_modules")
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._remove_from(name)
+            self._remove_from(name, keep=modules)
             modules[name] = value
         elif self.__dict__.get("_modules") is not None and name in self._modules:
             if value is not None:
@@ -140,9 +140,10 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _remove_from(self, name):
+    def _remove_from(self, name, keep):
+        """Forget ``name`` everywhere but in ``keep``, where a reassignment keeps its place (and state_dict order)."""
         for d in (self.__dict__, self._parameters, self._buffers, self._modules):
-            if name in d:
+            if d is not keep and name in d:
                 del d[name]
         self._non_persistent_buffers_set.discard(name)
 
@@ -537,7 +538,36 @@ class _Handle:
 # --------------------------------------------------------------------------- containers
 
 
-class Sequential(Module):
+class _NumberedModules:
+    """What :class:`Sequential` and :class:`ModuleList` share: modules kept under the keys '0', '1', ..."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def _renumber(self, modules):
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self._modules[str(i)] = m
+
+    def _insert(self, index, module):
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._renumber(items)
+
+
+class Sequential(_NumberedModules, Module):
     """Modules applied one after another; indexable, sliceable, appendable."""
 
     def __init__(self, *args):
@@ -570,36 +600,14 @@ class Sequential(Module):
         keys = list(self._modules.keys())
         for k in (keys[idx] if isinstance(idx, slice) else [keys[idx]]):
             del self._modules[k]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
+        self._renumber(list(self._modules.values()))
 
     def insert(self, index, module):
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        self._insert(index, module)
         return self
 
 
-class ModuleList(Module):
+class ModuleList(_NumberedModules, Module):
     """A list of modules, registered so that their parameters are found."""
 
     def __init__(self, modules=None):
@@ -621,34 +629,13 @@ class ModuleList(Module):
     def __delitem__(self, idx):
         items = list(self._modules.values())
         del items[idx]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self._renumber(items)
 
     def __iadd__(self, modules):
         return self.extend(modules)
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        self._insert(index, module)
 
 
 class _DictOfStore:
