@@ -92,10 +92,10 @@ def test_collate_structure_matches_torch():
     _assert_same(ours, golden("collate/dict", ref))
 
 
-def test_collate_tuple_gives_list_and_strings_stay():
+def test_collate_tuple_gives_list_and_strings_become_a_tuple():
     batch = default_collate([(npgrad.zeros(2), "a"), (npgrad.ones(2), "b")])
     assert isinstance(batch, list)
-    assert batch[1] == ["a", "b"]
+    assert batch[1] == ("a", "b")          # torch: strings inside a sequence collate to a tuple
     Point = collections.namedtuple("Point", "x y")
     p = default_collate([Point(1, 2.0), Point(3, 4.0)])
     assert isinstance(p, Point) and p.x.dtype == npgrad.int64 and p.y.dtype == npgrad.float64

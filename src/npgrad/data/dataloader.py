@@ -15,14 +15,16 @@ checkpoints use this to resume a killed run bit for bit.
 from __future__ import annotations
 
 import collections.abc
+import copy
+import itertools
 import math
 
 import numpy as np
 
 from .dataset import IterableDataset, Subset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate", "default_convert"]
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
 default_collate_err_msg_format = (
     "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}")
@@ -46,6 +48,31 @@ def _is_numpy_scalar(x) -> bool:
     return isinstance(x, np.generic) and not isinstance(x, (np.str_, np.bytes_))
 
 
+def _is_numpy_number(x) -> bool:
+    """NumPy scalars that ``default_collate`` turns into a tensor: bools, numbers, objects."""
+    return isinstance(x, (np.bool_, np.number, np.object_))
+
+
+def _type_name(x) -> str:
+    """The name of ``type(x)`` as PyTorch's argument errors print it."""
+    t = type(x)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _stack_dtype(batch) -> np.dtype:
+    """The dtype ``torch.stack`` gives tensors of equal shape: the highest category
+    (bool < integer < floating < complex) wins; within a category, the wider type."""
+    dt = batch[0]._data.dtype
+    for t in batch[1:]:
+        other = t._data.dtype
+        ra, rb = _KIND_RANK.get(dt.kind, 3), _KIND_RANK.get(other.kind, 3)
+        dt = dt if ra > rb else other if rb > ra else np.promote_types(dt, other)
+    return dt
+
+
 def _is_namedtuple(x) -> bool:
     return isinstance(x, tuple) and hasattr(x, "_fields")
 
@@ -53,15 +80,22 @@ def _is_namedtuple(x) -> bool:
 def _stack_tensors(batch):
     import npgrad
 
-    if any(t.requires_grad for t in batch):
-        return npgrad.stack(list(batch), 0)
+    from .._dtype import from_numpy_dtype
+
+    Tensor = _tensor_type()
+    for i, t in enumerate(batch):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(t)}")
     first = batch[0]
     for i, t in enumerate(batch):
         if t.shape != first.shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(first.shape)} at entry 0 "
                 f"and {list(t.shape)} at entry {i}")
-    return _wrap(np.stack([t._data for t in batch]))
+    dt = _stack_dtype(batch)
+    if any(t.requires_grad for t in batch):
+        return npgrad.stack([t if t._data.dtype == dt else t.to(from_numpy_dtype(dt)) for t in batch], 0)
+    return _wrap(np.stack([t._data for t in batch]).astype(dt, copy=False))
 
 
 def default_collate(batch):
@@ -70,9 +104,12 @@ def default_collate(batch):
     * tensors are stacked along a new first dimension; NumPy arrays and NumPy scalars
       become tensors of their dtype first;
     * Python floats become a float64 tensor, ints an int64 tensor, bools a bool tensor;
-    * strings and bytes are left as a list;
+    * strings and bytes are left as they come: the list itself, or a tuple when they sit
+      inside tuples, lists or named tuples (each field is gathered with ``zip``);
     * a dict is collated key by key, a named tuple field by field, and a tuple or list
-      position by position (a tuple gives a list, as in PyTorch).
+      position by position (a tuple gives a list, as in PyTorch); a mutable mapping or
+      sequence of another type is copied and its entries replaced, so it keeps its type
+      and attributes.
 
     Example:
         >>> import npgrad
@@ -90,7 +127,7 @@ def default_collate(batch):
         if elem.dtype.kind in "SUaO":
             raise TypeError(default_collate_err_msg_format.format(elem.dtype))
         return _stack_tensors([_wrap(np.asarray(b)) for b in batch])
-    if _is_numpy_scalar(elem):
+    if _is_numpy_number(elem):
         return _wrap(np.array(batch))
     if isinstance(elem, float):
         return npgrad.tensor(batch, dtype=npgrad.float64)
@@ -100,24 +137,44 @@ def default_collate(batch):
         return batch
     if isinstance(elem, collections.abc.Mapping):
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
-        try:
-            return type(elem)(collated)
-        except TypeError:
-            return collated
+        return _rebuild_mapping(elem, collated)
     if _is_namedtuple(elem):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if not all(len(sample) == size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = [default_collate(list(samples)) for samples in zip(*batch)]
+        transposed = [default_collate(samples) for samples in zip(*batch)]
         if isinstance(elem, tuple):
             return transposed
-        try:
-            return type(elem)(transposed)
-        except TypeError:
-            return transposed
+        return _rebuild_sequence(elem, transposed)
     raise TypeError(default_collate_err_msg_format.format(type(elem)))
+
+
+def _rebuild_mapping(like, values: dict):
+    """``values`` in a mapping of ``like``'s type: a copy of ``like`` updated when it is
+    mutable, ``type(like)(values)`` otherwise, a plain dict when neither works."""
+    try:
+        if isinstance(like, collections.abc.MutableMapping):
+            clone = copy.copy(like)
+            clone.update(values)
+            return clone
+        return type(like)(values)
+    except TypeError:
+        return values
+
+
+def _rebuild_sequence(like, values: list):
+    """``values`` in a sequence of ``like``'s type, as :func:`_rebuild_mapping` does."""
+    try:
+        if isinstance(like, collections.abc.MutableSequence):
+            clone = copy.copy(like)
+            for i, value in enumerate(values):
+                clone[i] = value
+            return clone
+        return type(like)(values)
+    except TypeError:
+        return values
 
 
 def default_convert(data):
@@ -139,21 +196,20 @@ def default_convert(data):
     if _is_numpy_scalar(data):
         return _wrap(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
-        converted = {key: default_convert(data[key]) for key in data}
-        try:
-            return type(data)(converted)
-        except TypeError:
-            return converted
+        return _rebuild_mapping(data, {key: default_convert(data[key]) for key in data})
     if _is_namedtuple(data):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        try:
-            return type(data)([default_convert(d) for d in data])
-        except TypeError:
-            return [default_convert(d) for d in data]
+        return _rebuild_sequence(data, [default_convert(d) for d in data])
     return data
+
+
+def get_worker_info():
+    """Information about the current loading worker process: always ``None``, since
+    samples are loaded in the calling process (as in PyTorch with ``num_workers=0``)."""
+    return None
 
 
 def _gather_rows(dataset, indices):
@@ -163,14 +219,43 @@ def _gather_rows(dataset, indices):
     per sample. ``None`` where the dataset is of another kind.
     """
     if isinstance(dataset, Subset):
+        if type(dataset).__getitems__ is not Subset.__getitems__:
+            return None
         return _gather_rows(dataset.dataset, [dataset.indices[i] for i in indices])
-    if isinstance(dataset, TensorDataset) and type(dataset).__getitem__ is TensorDataset.__getitem__:
+    if (isinstance(dataset, TensorDataset) and type(dataset).__getitem__ is TensorDataset.__getitem__
+            and getattr(type(dataset), "__getitems__", None) is None):
         Tensor = _tensor_type()
         if not all(isinstance(t, Tensor) and not t.requires_grad for t in dataset.tensors):
             return None
         index = np.asarray(indices, dtype=np.int64)
         return [_wrap(t._data[index]) for t in dataset.tensors]
     return None
+
+
+class _InfiniteConstantSampler(Sampler):
+    """The sampler of a loader over an :class:`IterableDataset`: ``None`` forever, as the
+    stream itself decides what comes next."""
+
+    def __iter__(self):
+        return itertools.repeat(None)
+
+
+class _LoaderIterator:
+    """What ``iter(loader)`` returns: the loader's batches, with ``len`` the number of
+    batches (or samples, without batching) its index sampler yields."""
+
+    def __init__(self, loader, batches):
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader._index_sampler)
 
 
 class DataLoader:
@@ -187,6 +272,9 @@ class DataLoader:
     current epoch (its order, the batches already yielded, the shuffling generator's
     state): the next iteration of a restored loader continues that epoch where it stopped.
 
+    As in PyTorch, ``dataset``, ``batch_size``, ``sampler``, ``batch_sampler``,
+    ``drop_last`` and ``persistent_workers`` cannot be reassigned once the loader exists.
+
     Example:
         >>> import npgrad
         >>> ds = TensorDataset(npgrad.arange(10.0).reshape(5, 2), npgrad.arange(5))
@@ -199,6 +287,7 @@ class DataLoader:
                  drop_last: bool = False, timeout: float = 0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor: int | None = None,
                  persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True):
+        self._initialized = False
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; "
                              "use num_workers=0 to disable multiprocessing.")
@@ -207,17 +296,23 @@ class DataLoader:
         if num_workers == 0 and prefetch_factor is not None:
             raise ValueError("prefetch_factor option could only be specified in multiprocessing."
                              "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None.")
+        elif num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
 
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
         self.generator = generator
         self.prefetch_factor = prefetch_factor
-        self.persistent_workers = persistent_workers
         self._iterable = isinstance(dataset, IterableDataset)
 
         if self._iterable:
@@ -245,12 +340,13 @@ class DataLoader:
             raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive "
                              "with drop_last")
 
-        if sampler is None and not self._iterable:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None and not self._iterable:
+        if sampler is None:
+            if self._iterable:
+                sampler = _InfiniteConstantSampler()
+            else:
+                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
-        if self._iterable and batch_size is not None:
-            BatchSampler(range(0), batch_size, drop_last)  # the same argument checks
 
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -259,15 +355,28 @@ class DataLoader:
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
+        self.persistent_workers = persistent_workers
+        self._initialized = True
 
         # where the loader stands: the current epoch's batches and how many were yielded
         self._batches: list | None = None
         self._position = 0
         self._resume: tuple[list | None, int] | None = None
 
+    def __setattr__(self, attr, val):
+        if getattr(self, "_initialized", False) and attr in (
+                "batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers"):
+            raise ValueError(f"{attr} attribute should not be set after {self.__class__.__name__} is initialized")
+        super().__setattr__(attr, val)
+
     @property
     def _auto_collation(self) -> bool:
-        return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self):
+        """What one step of iteration reads: the batch sampler when batching, else the sampler."""
+        return self.batch_sampler if self._auto_collation else self.sampler
 
     def __len__(self) -> int:
         if self._iterable:
@@ -275,9 +384,7 @@ class DataLoader:
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-        if self._auto_collation:
-            return len(self.batch_sampler)
-        return len(self.sampler)
+        return len(self._index_sampler)
 
     # -- iteration ---------------------------------------------------------------------
 
@@ -288,7 +395,7 @@ class DataLoader:
         else:
             batches, position = None, 0
         if self._iterable:
-            return self._iter_iterable(position)
+            return _LoaderIterator(self, self._iter_iterable(position))
         if batches is None:
             if self._auto_collation:
                 batches = [list(b) for b in self.batch_sampler]
@@ -296,7 +403,7 @@ class DataLoader:
                 batches = [[i] for i in self.sampler]
         self._batches = batches
         self._position = position
-        return self._iter_map(batches, position)
+        return _LoaderIterator(self, self._iter_map(batches, position))
 
     def _iter_map(self, batches, position):
         while position < len(batches):

@@ -1,18 +1,23 @@
 """Datasets: the map-style ``Dataset`` and its building blocks, as in ``torch.utils.data``.
 
 A map-style dataset answers ``len(ds)`` and ``ds[i]``; ``TensorDataset`` wraps tensors
-that share their first dimension, ``Subset`` picks indices, ``ConcatDataset`` chains
-datasets and ``random_split`` cuts one into random, non-overlapping parts.
+that share their first dimension, ``StackDataset`` zips datasets sample by sample,
+``Subset`` picks indices, ``ConcatDataset`` chains map-style datasets, ``ChainDataset``
+chains streams (``IterableDataset``) and ``random_split`` cuts a dataset into random,
+non-overlapping parts.
 """
 from __future__ import annotations
 
 import bisect
+import collections.abc
 import itertools
 import math
+import operator
 import warnings
 
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",
+           "Subset", "random_split"]
 
 
 class Dataset:
@@ -37,28 +42,28 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
-    """A dataset read as a stream: subclasses define ``__iter__``.
+class IterableDataset(Dataset, collections.abc.Iterable):
+    """A dataset read as a stream: subclasses define ``__iter__`` (an abstract method, so
+    the base class itself cannot be instantiated).
+
+    ``a + b`` chains two streams into a :class:`ChainDataset`.
 
     Example:
         >>> class Count(IterableDataset):
         ...     def __iter__(self):
         ...         return iter(range(3))
-        >>> list(Count())
-        [0, 1, 2]
+        >>> list(Count()), list(Count() + Count())
+        ([0, 1, 2], [0, 1, 2, 0, 1, 2])
     """
 
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
-
-    def __add__(self, other):
-        raise TypeError("ChainDataset of IterableDatasets is not supported; use itertools.chain")
+    def __add__(self, other: "Dataset") -> "ChainDataset":
+        return ChainDataset([self, other])
 
 
 def _first_dim(tensor) -> int:
     shape = tensor.shape
     if len(shape) == 0:
-        raise IndexError("tensors in a TensorDataset need at least one dimension")
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     return shape[0]
 
 
@@ -86,6 +91,64 @@ class TensorDataset(Dataset):
         return _first_dim(self.tensors[0])
 
 
+class StackDataset(Dataset):
+    """Several datasets of equal length read side by side.
+
+    With positional datasets ``ds[i] == (d_1[i], d_2[i], ...)``; with keyword datasets
+    ``ds[i] == {"name": d_name[i], ...}``.
+
+    Example:
+        >>> ds = StackDataset([1, 2, 3], "abc")
+        >>> len(ds), ds[1]
+        (3, (2, 'b'))
+        >>> StackDataset(x=[1, 2], y="ab")[0]
+        {'x': 1, 'y': 'a'}
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            if kwargs:
+                raise ValueError("Supported either ``tuple``- (via ``args``) or"
+                                 "``dict``- (via ``kwargs``) like input/output, but both types are given.")
+            self._length = len(args[0])
+            if any(self._length != len(dataset) for dataset in args):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = args
+        elif kwargs:
+            datasets = list(kwargs.values())
+            self._length = len(datasets[0])
+            if any(self._length != len(dataset) for dataset in datasets):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: dataset[index] for k, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    @staticmethod
+    def _column(dataset, indices: list) -> list:
+        if callable(getattr(dataset, "__getitems__", None)):
+            items = dataset.__getitems__(indices)
+            if len(items) != len(indices):
+                raise ValueError("Nested dataset's output size mismatch."
+                                 f" Expected {len(indices)}, got {len(items)}")
+            return list(items)
+        return [dataset[idx] for idx in indices]
+
+    def __getitems__(self, indices: list) -> list:
+        if isinstance(self.datasets, dict):
+            columns = {k: self._column(dataset, indices) for k, dataset in self.datasets.items()}
+            return [{k: column[i] for k, column in columns.items()} for i in range(len(indices))]
+        columns = [self._column(dataset, indices) for dataset in self.datasets]
+        return [tuple(column[i] for column in columns) for i in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
+
+
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order.
 
@@ -97,6 +160,14 @@ class Subset(Dataset):
     def __init__(self, dataset, indices):
         self.dataset = dataset
         self.indices = indices
+        if type(self).__getitem__ is not Subset.__getitem__ and type(self).__getitems__ is Subset.__getitems__:
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides __getitem__ but not __getitems__. "
+                "When subclassing Subset and overriding __getitem__, you must also override "
+                "__getitems__ to ensure DataLoader works correctly with your custom logic. "
+                "A simple implementation:\n\n"
+                "def __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]")
 
     def __getitem__(self, idx):
         if isinstance(idx, list):
@@ -154,6 +225,40 @@ class ConcatDataset(Dataset):
         return self.datasets[dataset_idx][sample_idx]
 
 
+class ChainDataset(IterableDataset):
+    """Several streams (:class:`IterableDataset`) read one after the other.
+
+    Its length, when every stream has one, is the sum of theirs.
+
+    Example:
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(ChainDataset([Count(2), Count(3)]))
+        [0, 1, 0, 1, 2]
+    """
+
+    def __init__(self, datasets):
+        super().__init__()
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
+
+
 def _split_lengths(n: int, lengths) -> list[int]:
     """Turn fractions summing to 1 into counts (floors, then the remainder round-robin)."""
     lengths = list(lengths)
@@ -192,7 +297,7 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     """
     from ..random import rng
 
-    lengths = _split_lengths(len(dataset), lengths)
+    lengths = [operator.index(length) for length in _split_lengths(len(dataset), lengths)]
     indices = rng(generator).permutation(sum(lengths)).tolist()
     return [Subset(dataset, indices[offset - length:offset])
             for offset, length in zip(itertools.accumulate(lengths), lengths)]

@@ -21,9 +21,6 @@ def _rng(generator):
 class Sampler:
     """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` if known)."""
 
-    def __init__(self, data_source=None):
-        pass
-
     def __iter__(self):
         raise NotImplementedError
 
@@ -112,8 +109,37 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+def _multinomial(weights: np.ndarray, num_samples: int, replacement: bool, rng) -> np.ndarray:
+    """``num_samples`` indices drawn with probability :math:`p_i = w_i / \\sum_j w_j`.
+
+    With replacement the draws are independent. Without, index ``i`` is ranked by the key
+    :math:`w_i / E_i` with :math:`E_i \\sim \\mathrm{Exp}(1)` and the largest keys are taken
+    (sequential weighted sampling without replacement); once the indices of non-zero weight
+    run out, zero-weight indices follow. Invalid weights raise PyTorch's ``multinomial`` errors.
+    """
+    if replacement:
+        if np.any(weights < 0) or np.isnan(weights).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if not np.isfinite(weights).all():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+        if not weights.sum() > 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        return rng.choice(len(weights), size=num_samples, replace=True, p=weights / weights.sum())
+    if num_samples > len(weights):
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not (np.isfinite(weights).all() and np.all(weights >= 0)):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if not weights.sum() > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    keys = weights / rng.exponential(size=len(weights))
+    return np.argsort(-keys, kind="stable")[:num_samples]
+
+
 class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probability :math:`p_i = w_i / \\sum_j w_j`.
+
+    ``weights`` is kept as a float64 tensor. Without replacement, each index is drawn
+    at most once (so ``num_samples <= len(weights)``).
 
     Example:
         >>> import npgrad
@@ -126,18 +152,19 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        from ..tensor import Tensor
+
         weights = np.asarray(getattr(weights, "_data", weights), dtype=np.float64)
         if weights.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
-        self.weights = weights
+        self.weights = Tensor._wrap(weights)
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
 
     def __iter__(self):
-        p = self.weights / self.weights.sum()
-        draws = _rng(self.generator).choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
-        return iter(draws.tolist())
+        weights = np.asarray(getattr(self.weights, "_data", self.weights), dtype=np.float64)
+        yield from _multinomial(weights, self.num_samples, self.replacement, _rng(self.generator)).tolist()
 
     def __len__(self) -> int:
         return self.num_samples
