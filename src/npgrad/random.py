@@ -173,17 +173,40 @@ def bernoulli(input, p=None, generator=None):
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
+    r"""Indices drawn from the rows of ``input`` taken as (unnormalised) category weights.
+
+    Without replacement each row is an exponential race: with :math:`E_c \sim
+    \mathrm{Exp}(1)` the categories sorted by :math:`p_c / E_c`, largest first,
+    are drawn in the order of successive sampling without replacement, and
+    zero-weight categories come last, as in PyTorch. Errors follow PyTorch's
+    checks and wording.
+    """
     from .tensor import Tensor
 
     probs = np.atleast_2d(input._data).astype(np.float64)
+    n_categories = probs.shape[-1]
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement:
+        if num_samples > n_categories:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     g = rng(generator)
     out = np.empty((probs.shape[0], num_samples), dtype=np.int64)
+    # PyTorch checks one draw, or draws without replacement, as an exponential race,
+    # and two or more draws with replacement in a kernel of its own, with other messages
+    race = not replacement or num_samples == 1
     for i, p in enumerate(probs):
-        if np.any(p < 0) or not np.isfinite(p).all():
+        if race and (np.any(p < 0) or not np.isfinite(p).all()):
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-        if p.sum() == 0:
+        if not race and not np.all(p >= 0):
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if not race and np.any(np.isinf(p)):
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+        if p.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not replacement and num_samples > np.count_nonzero(p):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        out[i] = g.choice(len(p), size=num_samples, replace=replacement, p=p / p.sum())
+        if replacement:
+            out[i] = g.choice(n_categories, size=num_samples, replace=True, p=p / p.sum())
+        else:
+            keys = p / g.exponential(size=n_categories)
+            out[i] = np.argsort(-keys, kind="stable")[:num_samples]
     return Tensor._wrap(out if input.ndim == 2 else out[0])
