@@ -32,7 +32,7 @@ Example::
     >>> w.sum().backward(); opt.step()
     >>> w
     Parameter containing:
-    tensor([0.9000, 0.9000, 0.9000])
+    tensor([0.9000, 0.9000, 0.9000], requires_grad=True)
 """
 from __future__ import annotations
 

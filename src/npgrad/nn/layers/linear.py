@@ -64,7 +64,7 @@ class Linear(Module):
 
 
 class LazyLinear(Linear):
-    """Linear whose ``in_features`` is taken from the first input."""
+    """Linear whose ``in_features`` is taken from the first input; after that call it is a :class:`Linear`."""
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
         Module.__init__(self)
@@ -75,6 +75,9 @@ class LazyLinear(Linear):
         self.register_parameter("weight", None)
         self.register_parameter("bias", None)
 
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self._use_bias}"
+
     def forward(self, input):
         if self.weight is None:
             self.in_features = input.shape[-1]
@@ -82,6 +85,7 @@ class LazyLinear(Linear):
             if self._use_bias:
                 self.bias = _param(self.out_features, dtype=self._dtype or input.dtype)
             self.reset_parameters()
+            self.__class__ = Linear
         return F.linear(input, self.weight, self.bias)
 
 
@@ -124,9 +128,21 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
+    """Splits dim ``dim`` into the shape ``unflattened_size`` (a tuple or list of ints)."""
+
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        self._require_tuple_int(unflattened_size)
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def _require_tuple_int(self, input):
+        if isinstance(input, (tuple, list)):
+            for idx, elem in enumerate(input):
+                if not isinstance(elem, int):
+                    raise TypeError("unflattened_size must be tuple of ints, "
+                                    f"but found element of type {type(elem).__name__} at pos {idx}")
+            return
+        raise TypeError(f"unflattened_size must be a tuple of ints, but found type {type(input).__name__}")
 
     def forward(self, input):
         return input.unflatten(self.dim, self.unflattened_size)
