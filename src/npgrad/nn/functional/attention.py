@@ -29,6 +29,8 @@ import numpy as np
 import npgrad
 from npgrad.autograd import Function
 
+from .basic import _c_name
+
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
@@ -68,6 +70,51 @@ def _attention_bias(mask, is_causal, length, source, dtype):
     return bias
 
 
+def _check_sdpa_inputs(query, key, value, attn_mask):
+    """PyTorch's checks of dtypes and ranks, with its messages."""
+    if not query._data.dtype == key._data.dtype == value._data.dtype:
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{_c_name(query)} key.dtype: {_c_name(key)} and value.dtype: {_c_name(value)} instead.")
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+                           f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
+    if attn_mask is not None and attn_mask._data.dtype not in (np.bool_, np.float32, query._data.dtype):
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                           f"attn_mask.dtype: {_c_name(attn_mask)} and  query.dtype: {_c_name(query)} instead.")
+
+
+def _check_sdpa_shapes(query, key, value):
+    """The batched matrix products' checks: broadcastable batch dims, matching feature and key lengths."""
+    batch = tuple(query.shape[:-2])
+    for other in (key, value):
+        try:
+            batch = np.broadcast_shapes(batch, tuple(other.shape[:-2]))
+        except ValueError:
+            _raise_broadcast_error(batch, other.shape[:-2])
+    n = int(np.prod(batch))
+    if key.shape[-1] != query.shape[-1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, "
+                           f"{query.shape[-1]}] but got: [{n}, {key.shape[-1]}].")
+    if value.shape[-2] != key.shape[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, "
+                           f"{key.shape[-2]}] but got: [{n}, {value.shape[-2]}].")
+
+
+def _repeat_heads(t, heads):
+    """Each of ``t``'s heads (dim -3) repeated in place to make ``heads`` heads (grouped-query attention)."""
+    if t.shape[-3] == heads:
+        return t
+    index = npgrad.from_numpy(np.repeat(np.arange(t.shape[-3]), heads // t.shape[-3]))
+    return t.index_select(t.dim() - 3, index)
+
+
+def _raise_broadcast_error(sa, sb):
+    """PyTorch's message for shapes that do not broadcast."""
+    from .loss import _raise_broadcast_error as raise_error
+
+    raise_error(sa, sb)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
                                  scale=None, enable_gqa=False):
     """Scaled dot-product attention over the last two dimensions, as in PyTorch.
@@ -77,9 +124,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     broadcastable to ``(..., L, S)``.  ``is_causal`` masks keys after the query
     position (top-left aligned when :math:`L \\ne S`); giving both is an error.  ``scale``
     defaults to :math:`1/\\sqrt{E}`.  ``dropout_p`` drops attention weights (always,
-    as in PyTorch: pass 0 in evaluation).  ``enable_gqa`` lets ``key``/``value``
-    have fewer heads (dimension -3) than ``query``, each shared by a group of
-    query heads.
+    as in PyTorch: pass 0 in evaluation).  ``enable_gqa`` lets ``key`` and ``value``
+    have fewer heads (dimension -3) than ``query`` (numbers that divide its number
+    of heads), each shared by a group of query heads.
 
     .. math::
 
@@ -94,22 +141,28 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         q, k, v = npgrad.randn(3, 5), npgrad.randn(7, 5), npgrad.randn(7, 2)
         F.scaled_dot_product_attention(q, k, v).shape          # (3, 2)
     """
+    _check_sdpa_inputs(query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                            "is_causal=True")
     length, source = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
-        heads, kv_heads = query.shape[-3], key.shape[-3]
-        if heads % kv_heads != 0:
-            raise RuntimeError(f"number of heads in key and value must divide the number of heads "
-                               f"in query, got {kv_heads} and {heads}")
-        index = npgrad.from_numpy(np.repeat(np.arange(kv_heads), heads // kv_heads))
-        key = key.index_select(key.dim() - 3, index)
-        value = value.index_select(value.dim() - 3, index)
+    if enable_gqa:
+        if query.dim() < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-query.dim()}, "
+                             f"{query.dim() - 1}], but got -3)")
+        heads = query.shape[-3]
+        if heads % key.shape[-3] or heads % value.shape[-3]:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
+        key, value = _repeat_heads(key, heads), _repeat_heads(value, heads)
+    _check_sdpa_shapes(query, key, value)
     scores = query.matmul(key.transpose(-2, -1)) * scale
     bias = _attention_bias(attn_mask, is_causal, length, source, scores.dtype)
     if bias is not None:
+        try:
+            np.broadcast_shapes(tuple(scores.shape), tuple(bias.shape))
+        except ValueError:
+            _raise_broadcast_error(scores.shape, bias.shape)
         scores = scores + bias
     weights = SafeSoftmax.apply(scores)
     if dropout_p > 0.0:
