@@ -1986,7 +1986,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                     t.grad = Tensor._wrap(out_grads[i].copy()) if t.grad is None \
                         else Tensor._wrap(t.grad._data + out_grads[i])
         for i, g in enumerate(out_grads):
-            if g is None:
+            if g is None and node.ctx.materialize_grads:
                 out_grads[i] = np.zeros(node.out_shapes[i], dtype=node.out_dtypes[i])
         in_grads = node.fn.backward(node.ctx, *out_grads)
         if not isinstance(in_grads, tuple):

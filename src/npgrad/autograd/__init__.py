@@ -1,5 +1,6 @@
 """Automatic differentiation: Function, grad mode, backward, grad and gradcheck."""
-from .function import Context, Function, Node
+from . import function
+from .function import ArrayFunction, Context, Function, FunctionCtx, Node, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 
@@ -16,5 +17,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
 
 
-__all__ = ["Function", "Context", "Node", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+__all__ = ["Function", "ArrayFunction", "Context", "FunctionCtx", "Node", "once_differentiable", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "backward", "grad", "gradcheck", "GradcheckError"]

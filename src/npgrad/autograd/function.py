@@ -1,9 +1,18 @@
-"""Function: an op's forward and backward in one class, on NumPy arrays."""
+"""Differentiable operations: forward and backward together in one class.
+
+* :class:`ArrayFunction` is what every op of npgrad is built on: ``forward`` and
+  ``backward`` work on NumPy arrays.
+* :class:`Function` is ``torch.autograd.Function``: a user's own operation written
+  on Tensors (``ctx.save_for_backward``, ``ctx.needs_input_grad``,
+  ``mark_non_differentiable``, ``set_materialize_grads``, ``setup_context``).
+"""
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
-from .grad_mode import is_grad_enabled
+from .grad_mode import is_grad_enabled, no_grad
 
 
 class Context:
@@ -13,6 +22,7 @@ class Context:
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
         self._non_differentiable = ()
+        self.materialize_grads = True
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
@@ -20,8 +30,15 @@ class Context:
     def mark_non_differentiable(self, *arrays):
         self._non_differentiable = tuple(id(a) for a in arrays)
 
-    def set_materialize_grads(self, value: bool):  # accepted for PyTorch compatibility
-        pass
+    def mark_dirty(self, *tensors):
+        """Accepted as in PyTorch; the output is a new tensor sharing the modified input's memory."""
+
+    def set_materialize_grads(self, value: bool):
+        """``False``: ``backward`` gets ``None`` (not zeros) for outputs that received no gradient."""
+        self.materialize_grads = bool(value)
+
+
+FunctionCtx = Context
 
 
 class Node:
@@ -64,8 +81,8 @@ class Node:
         return tuple(out)
 
 
-class Function:
-    """Base of every differentiable op: subclass with ``forward`` and ``backward``.
+class ArrayFunction:
+    """Base of every differentiable op of npgrad: subclass with ``forward`` and ``backward``.
 
     ``forward(ctx, *args)`` gets NumPy arrays where Tensors were passed and returns an
     array or a tuple of arrays; ``backward(ctx, *grads)`` gets one gradient array per
@@ -73,7 +90,7 @@ class Function:
 
     Example:
         >>> import numpy as np, npgrad
-        >>> class Square(Function):
+        >>> class Square(ArrayFunction):
         ...     @staticmethod
         ...     def forward(ctx, x):
         ...         ctx.save_for_backward(x)
@@ -126,3 +143,113 @@ class Function:
                     r._node = node
                     r._out_index = i
         return results if multi else results[0]
+
+
+class Function(ArrayFunction):
+    r"""An operation of the user's own, on Tensors, with its gradient: ``torch.autograd.Function``.
+
+    ``forward(ctx, *args, **kwargs)`` runs with gradient recording off and returns a
+    Tensor or a tuple (non-Tensor items are returned as they are);
+    ``backward(ctx, *grad_outputs)`` gets one gradient Tensor per output and returns
+    one per positional input of ``forward`` (``None`` where there is none). With a
+    ``setup_context(ctx, inputs, output)`` method, ``forward`` takes no ``ctx``.
+
+    Example:
+        >>> import npgrad
+        >>> class Exp(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         y = x.exp()
+        ...         ctx.save_for_backward(y)
+        ...         return y
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (y,) = ctx.saved_tensors
+        ...         return grad * y                 # d/dx e^x = e^x
+        >>> x = npgrad.tensor([0.0, 1.0], requires_grad=True)
+        >>> Exp.apply(x).sum().backward(); x.grad
+        tensor([1.0000, 2.7183])
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        node_class = cls.__dict__.get("_node_class")
+        if node_class is None:      # one ArrayFunction per user class, named after it (grad_fn's name)
+            node_class = type(cls.__name__, (ArrayFunction,), {
+                "forward": staticmethod(functools.partial(_user_forward, cls)),
+                "backward": staticmethod(functools.partial(_user_backward, cls)),
+                "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+            type.__setattr__(cls, "_node_class", node_class)
+        plain = {}
+        out = ArrayFunction.apply.__func__(node_class, *args, _user_inputs=args, _plain_outputs=plain, **kwargs)
+        if not plain:
+            return out
+        return tuple(plain.get(i, o) for i, o in enumerate(out))
+
+
+def _user_forward(user, ctx, *arrays, _user_inputs, _plain_outputs, **kwargs):
+    """Run a user Function's forward on the original Tensors; hand its outputs' arrays to the engine."""
+    from ..tensor import Tensor
+
+    with no_grad():
+        if "setup_context" in _defined(user):
+            output = user.forward(*_user_inputs, **kwargs)
+            user.setup_context(ctx, _user_inputs, output)
+        else:
+            output = user.forward(ctx, *_user_inputs, **kwargs)
+    outputs = output if isinstance(output, tuple) else (output,)
+    marked = set(ctx._non_differentiable)
+    arrays_out, non_differentiable = [], []
+    for i, o in enumerate(outputs):
+        if isinstance(o, Tensor):
+            arrays_out.append(o._data)
+            if id(o) in marked:
+                non_differentiable.append(o._data)
+        else:
+            _plain_outputs[i] = o
+            arrays_out.append(np.zeros(0))
+            non_differentiable.append(arrays_out[-1])
+    ctx._non_differentiable = tuple(id(a) for a in non_differentiable)
+    return tuple(arrays_out) if isinstance(output, tuple) else arrays_out[0]
+
+
+def _user_backward(user, ctx, *grads):
+    """Run a user Function's backward on Tensors and check how many gradients it gave."""
+    from ..tensor import Tensor
+
+    with no_grad():
+        result = user.backward(ctx, *[None if g is None else Tensor._wrap(g) for g in grads])
+    result = result if isinstance(result, tuple) else (result,)
+    expected = len(ctx.needs_input_grad)
+    if len(result) < expected or any(r is not None for r in result[expected:]):
+        raise RuntimeError(f"function {user.__name__}Backward returned an incorrect number of gradients "
+                           f"(expected {expected}, got {len(result)})")
+    return tuple(r._data if isinstance(r, Tensor) else r for r in result[:expected])
+
+
+def _defined(user):
+    """Names a user Function class defines itself or inherits from its own bases (not from Function)."""
+    names = set()
+    for klass in user.__mro__:
+        if klass in (Function, ArrayFunction, object):
+            break
+        names.update(klass.__dict__)
+    return names
+
+
+def once_differentiable(fn):
+    """Marks a ``backward`` as not differentiable itself; npgrad never differentiates a backward."""
+    return fn

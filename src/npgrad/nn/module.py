@@ -130,7 +130,7 @@ class _BackwardHookFunction:
     @classmethod
     def apply(cls, tensors, callback):
         if cls._cls is None:
-            from ..autograd.function import Function
+            from ..autograd.function import ArrayFunction as Function
 
             class BackwardHookFunction(Function):
                 @staticmethod

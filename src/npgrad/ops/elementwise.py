@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction as Function
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction as Function
 
 
 def _is_basic(idx):

@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 import npgrad
-from npgrad.autograd import Function
+from npgrad.autograd.function import ArrayFunction as Function
 
 from .basic import _c_name
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.function import ArrayFunction as Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...ops import elementwise as E
 from ...random import rng

@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.function import ArrayFunction as Function
 from ...ops import elementwise as E
 from ...tensor import Tensor, where
 from .basic import pairwise_distance

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 import npgrad
-from npgrad.autograd import Function
+from npgrad.autograd.function import ArrayFunction as Function
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell", "RecurrentSequence",
            "recurrent_layers"]
