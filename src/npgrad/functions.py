@@ -1,9 +1,11 @@
 """Tensor methods as module-level functions (``npgrad.exp(x)`` = ``x.exp()``), as in PyTorch."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
-from .tensor import Tensor, _raw, tensor
+from .tensor import Tensor, _raw, cat, tensor
 
 _UNARY = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "absolute", "sin", "cos",
           "tanh", "sigmoid", "relu", "erf", "neg", "negative", "reciprocal", "square", "sign", "sgn", "floor",
@@ -18,7 +20,9 @@ _UNARY = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs
           "addcmul", "addcdiv", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
           "pow", "mm", "bmm", "mv", "dot", "outer", "eq", "ne", "lt", "le", "gt", "ge", "less", "greater",
           "logical_and", "logical_or", "logical_xor", "equal", "allclose", "isclose", "detach", "clone",
-          "fliplr", "flipud", "broadcast_to", "std_mean", "var_mean", "is_floating_point", "is_tensor"]
+          "fliplr", "flipud", "broadcast_to", "std_mean", "var_mean", "is_floating_point", "is_tensor",
+          "median", "kthvalue", "aminmax", "diff", "take", "argwhere", "tile", "remainder", "fmod", "floor_divide",
+          "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "index_fill", "index_copy"]
 
 __all__ = []
 
@@ -103,7 +107,7 @@ def diag(input, diagonal=0):
         n = input.shape[0] + abs(diagonal)
         out = Tensor._wrap(np.zeros((n, n), dtype=input._data.dtype))
         idx = np.arange(input.shape[0])
-        r, c = idx + max(-diagonal, 0), idx + max(diagonal, 0)
+        r, c = idx + builtins.max(-diagonal, 0), idx + builtins.max(diagonal, 0)
         from .ops.index import IndexPut
 
         return IndexPut.apply(out, input, (r, c), False)
@@ -169,7 +173,7 @@ def set_num_threads(n):
     try:
         import numba
 
-        numba.set_num_threads(max(1, builtins_min(n, numba.config.NUMBA_NUM_THREADS)))
+        numba.set_num_threads(builtins.max(1, builtins_min(n, numba.config.NUMBA_NUM_THREADS)))
     except Exception:  # numba missing or threads fixed: nothing to change
         pass
 
@@ -180,9 +184,114 @@ def get_num_threads():
     return os.cpu_count() or 1
 
 
-builtins_min = __builtins__["min"] if isinstance(__builtins__, dict) else __builtins__.min
+builtins_min = builtins.min
+
+
+def hstack(tensors):
+    """Tensors joined along dim 1 (dim 0 for 1-d tensors)."""
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Tensors (1-d ones as rows) joined along dim 0."""
+    return cat([atleast_2d(t) for t in tensors], 0)
+
+
+row_stack = vstack
+
+
+def column_stack(tensors):
+    """Tensors (1-d ones as columns) joined along dim 1."""
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def bincount(input, weights=None, minlength=0):
+    """Count of each value 0, 1, ... in a 1-d non-negative integer tensor (sum of ``weights`` with them)."""
+    x = _raw(input)
+    if x.ndim != 1:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if x.size and x.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    w = None if weights is None else _raw(weights)
+    out = np.bincount(x, weights=w, minlength=minlength)
+    return Tensor._wrap(out.astype(np.int64 if w is None else w.dtype if w.dtype.kind == "f" else np.float64))
+
+
+class finfo:
+    """Limits of a floating dtype: ``bits``, ``eps``, ``max``, ``min``, ``tiny``, ``resolution``."""
+
+    def __init__(self, type=None):
+        from . import _dtype as D
+
+        d = D.as_dtype(type)
+        if d.np.kind != "f":
+            raise TypeError("finfo() requires a floating point input type. Use iinfo to handle 'finfo'")
+        f = np.finfo(d.np)
+        self.bits, self.dtype = int(f.bits), d.name
+        self.eps, self.max, self.min = float(f.eps), float(f.max), float(f.min)
+        self.tiny = self.smallest_normal = float(f.smallest_normal)
+        self.resolution = float(f.resolution)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype: ``bits``, ``max``, ``min``."""
+
+    def __init__(self, type):
+        from . import _dtype as D
+
+        d = D.as_dtype(type)
+        if d.np.kind not in "iub":
+            raise TypeError("iinfo() requires an integer input type. Use finfo to handle 'iinfo'")
+        i = np.iinfo(d.np) if d.np.kind != "b" else np.iinfo(np.uint8)
+        self.bits, self.dtype = int(i.bits), d.name
+        self.max, self.min = int(i.max), int(i.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def promote_types(type1, type2):
+    """The dtype PyTorch promotes two tensor dtypes to."""
+    from . import _dtype as D
+    from .tensor import promote_types as _promote
+
+    return D.from_numpy_dtype(_promote(D.as_dtype(type1).np, D.as_dtype(type2).np))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype of an arithmetic op between two tensors or numbers."""
+    from . import _dtype as D
+    from .tensor import result_type as _result_type
+
+    if not isinstance(tensor1, Tensor):
+        if not isinstance(tensor2, Tensor):
+            tensor1 = tensor(tensor1)
+        else:
+            tensor1, tensor2 = tensor2, tensor1
+    return D.from_numpy_dtype(_result_type(tensor1, tensor2))
+
+
+def can_cast(from_, to):
+    """Whether PyTorch casts ``from_`` to ``to`` implicitly: never to a lower category
+    (bool < integer < floating)."""
+    from . import _dtype as D
+
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2}
+    return rank[D.as_dtype(from_).np.kind] <= rank[D.as_dtype(to).np.kind]
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """``beta * input + alpha * (mat1 @ mat2)``."""
+    prod = mat1 @ mat2
+    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
 
 __all__ += ["max", "min", "std_mean", "var_mean", "is_tensor", "is_floating_point", "numel", "broadcast_tensors",
             "broadcast_shapes", "clamp", "clip", "tanh", "cdist", "diag", "trace", "flatten", "meshgrid",
             "from_dlpack", "searchsorted", "bucketize", "atleast_1d", "atleast_2d", "set_printoptions",
-            "use_deterministic_algorithms", "set_num_threads", "get_num_threads"]
+            "use_deterministic_algorithms", "set_num_threads", "get_num_threads", "hstack", "vstack", "row_stack",
+            "column_stack", "bincount", "finfo", "iinfo", "promote_types", "result_type", "can_cast", "addmm"]

@@ -85,6 +85,42 @@ def _default_of(cat, dt):
     return dt
 
 
+def promote_types(da, db):
+    """PyTorch's promotion of two tensor dtypes of equal standing: the higher category wins
+    (bool < integer < floating), and within a category the wider type."""
+    ca, cb = _category(da.kind), _category(db.kind)
+    if ca != cb:
+        return da if ca > cb else db
+    return np.promote_types(da, db)
+
+
+# PyTorch's names of the scalar types, as its error messages print them
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _scalar_name(dt):
+    return _SCALAR_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
+
+
+def broadcast_shape(sa, sb):
+    """The broadcast of two shapes, or PyTorch's error naming the first mismatch from the right."""
+    if sa == sb:
+        return tuple(sa)
+    n = max(len(sa), len(sb))
+    out = [1] * n
+    for i in range(n - 1, -1, -1):
+        a = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
+        b = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                               f"non-singleton dimension {i}")
+        out[i] = b if a == 1 else a
+    return tuple(out)
+
+
 def _as_operand(x, dt):
     """A Tensor operand cast to ``dt`` (differentiably), or a Python number as a NumPy scalar."""
     if isinstance(x, Tensor):
@@ -100,7 +136,16 @@ def _binary(fn, a, b, **kw):
     if isinstance(b, (np.ndarray, np.generic)) and not isinstance(b, Tensor):
         b = Tensor._wrap(np.asarray(b))
     dt = result_type(a, b)
-    return fn.apply(_as_operand(a, dt), _as_operand(b, dt), **kw)
+    return _bapply(fn, _as_operand(a, dt), _as_operand(b, dt), **kw)
+
+
+def _bapply(fn, a, b, **kw):
+    """``fn.apply(a, b)`` with PyTorch's error for shapes that do not broadcast."""
+    try:
+        return fn.apply(a, b, **kw)
+    except ValueError:
+        broadcast_shape(np.shape(_raw(a)), np.shape(_raw(b)))
+        raise
 
 
 # --------------------------------------------------------------------------- the Tensor
@@ -130,7 +175,7 @@ class Tensor:
 
     def _init(self, data, requires_grad=False):
         self._data = data
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         self.grad = None
         self._node = None
         self._out_index = 0
@@ -148,6 +193,22 @@ class Tensor:
         return self if self._node is None else (self._node, self._out_index)
 
     # ------------------------------------------------------------------ properties
+    @property
+    def requires_grad(self):
+        """Whether operations on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if self._node is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." if value else
+                               "you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        self._requires_grad = bool(value)
+
     @property
     def data(self):
         return Tensor._wrap(self._data)
@@ -259,9 +320,13 @@ class Tensor:
         return self._data.tolist()
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self):
@@ -271,7 +336,8 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with "
+                               f"{'more than one value' if self._data.size else 'no values'} is ambiguous")
         return bool(self._data.reshape(()))
 
     def __len__(self):
@@ -362,6 +428,15 @@ class Tensor:
     def bool(self):
         return self.to(D.bool_)
 
+    def short(self):
+        return self.to(D.int16)
+
+    def char(self):
+        return self.to(D.int8)
+
+    def byte(self):
+        return self.to(D.uint8)
+
     def contiguous(self, memory_format=None):
         if self._data.flags.c_contiguous:
             return self
@@ -379,7 +454,7 @@ class Tensor:
 
     def detach_(self):
         self._node = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad=True):
@@ -389,7 +464,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
                                "use a computed variable in a subgraph that doesn't require differentiation "
                                "use var_no_grad = var.detach().")
-        self.requires_grad = requires_grad
+        self._requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self):
@@ -458,12 +533,14 @@ class Tensor:
 
     def __sub__(self, other):
         from .ops.elementwise import Sub
+        _check_bool_sub(self, other)
         return _binary(Sub, self, other)
 
     def __rsub__(self, other):
         from .ops.elementwise import Sub
+        _check_bool_sub(self, other)
         dt = result_type(self, other)
-        return Sub.apply(_as_operand(other, dt), _as_operand(self, dt))
+        return _bapply(Sub, _as_operand(other, dt), _as_operand(self, dt))
 
     def __mul__(self, other):
         from .ops.elementwise import Mul
@@ -474,12 +551,12 @@ class Tensor:
     def __truediv__(self, other):
         from .ops.elementwise import Div
         dt = _float_result(self, other)
-        return Div.apply(_as_operand(self, dt), _as_operand(other, dt))
+        return _bapply(Div, _as_operand(self, dt), _as_operand(other, dt))
 
     def __rtruediv__(self, other):
         from .ops.elementwise import Div
         dt = _float_result(self, other)
-        return Div.apply(_as_operand(other, dt), _as_operand(self, dt))
+        return _bapply(Div, _as_operand(other, dt), _as_operand(self, dt))
 
     def __floordiv__(self, other):
         dt = result_type(self, other)
@@ -493,6 +570,30 @@ class Tensor:
         dt = result_type(self, other)
         return Tensor._wrap(np.mod(self._data.astype(dt), _raw(other)).astype(dt))
 
+    def remainder(self, other):
+        """``self - floor(self / other) * other``: the result has the sign of ``other``."""
+        return self % other
+
+    def fmod(self, other):
+        """``self - trunc(self / other) * other``: the result has the sign of ``self``."""
+        dt = result_type(self, other)
+        return Tensor._wrap(np.asarray(np.fmod(self._data.astype(dt), _raw(other))).astype(dt))
+
+    def floor_divide(self, other):
+        return self // other
+
+    def bitwise_and(self, other):
+        return self & other
+
+    def bitwise_or(self, other):
+        return self | other
+
+    def bitwise_xor(self, other):
+        return self ^ other
+
+    def bitwise_not(self):
+        return ~self
+
     def __iadd__(self, other):
         return self.add_(other)
 
@@ -505,8 +606,23 @@ class Tensor:
     def __itruediv__(self, other):
         return self.div_(other)
 
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self._apply_inplace((Tensor.__and__, other))
+
+    def __ior__(self, other):
+        return self._apply_inplace((Tensor.__or__, other))
+
+    def __ixor__(self, other):
+        return self._apply_inplace((Tensor.__xor__, other))
+
     def __neg__(self):
         from .ops.elementwise import Neg
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                               "to invert a mask, use the `~` or `logical_not()` operator instead.")
         return Neg.apply(self)
 
     def __pos__(self):
@@ -523,7 +639,12 @@ class Tensor:
         dt = result_type(self, base)
         if dt.kind != "f" and isinstance(base, float):
             dt = D.get_default_dtype().np
-        return Pow.apply(_as_operand(base, dt), _as_operand(self, dt))
+        try:
+            return Pow.apply(_as_operand(base, dt), _as_operand(self, dt))
+        except ValueError as e:
+            if "negative integer powers" in str(e):
+                raise RuntimeError("Integers to negative integer powers are not allowed.") from None
+            raise
 
     def __matmul__(self, other):
         return matmul(self, other)
@@ -535,7 +656,7 @@ class Tensor:
     def _cmp(self, other, fn):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
             return NotImplemented
-        return Tensor._wrap(np.asarray(fn(self._data, _raw(other))))
+        return _elementwise(fn, self, other)
 
     def __eq__(self, other):
         return self._cmp(other, np.equal)
@@ -555,20 +676,33 @@ class Tensor:
     def __ge__(self, other):
         return self._cmp(other, np.greater_equal)
 
+    def _bitwise(self, other, fn, name):
+        for x in (self, other):
+            kind = _raw(x).dtype.kind if isinstance(x, (Tensor, np.ndarray)) else \
+                ("f" if isinstance(x, float) else "i")
+            if kind == "f":
+                dt = _raw(x).dtype if isinstance(x, (Tensor, np.ndarray)) else D.get_default_dtype().np
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_scalar_name(dt)}\'')
+        return _elementwise(fn, self, other)
+
     def __and__(self, other):
-        return Tensor._wrap(np.asarray(self._data & _raw(other)))
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return Tensor._wrap(np.asarray(self._data | _raw(other)))
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return Tensor._wrap(np.asarray(self._data ^ _raw(other)))
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    __rxor__ = __xor__
 
     def __invert__(self):
+        if self._data.dtype.kind == "f":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
         return Tensor._wrap(~self._data)
 
     eq = __eq__
@@ -584,22 +718,27 @@ class Tensor:
         return Tensor._wrap(np.logical_not(self._data))
 
     def logical_and(self, other):
-        return Tensor._wrap(np.logical_and(self._data, _raw(other)))
+        return _elementwise(np.logical_and, self, other)
 
     def logical_or(self, other):
-        return Tensor._wrap(np.logical_or(self._data, _raw(other)))
+        return _elementwise(np.logical_or, self, other)
 
     def logical_xor(self, other):
-        return Tensor._wrap(np.logical_xor(self._data, _raw(other)))
+        return _elementwise(np.logical_xor, self, other)
 
     def equal(self, other):
         return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+        """Whether ``|self - other| <= atol + rtol * |other|`` everywhere (both of one dtype)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
     def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return Tensor._wrap(np.isclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (both of one dtype)."""
+        o = _raw(other)
+        if o.dtype != self._data.dtype:
+            raise RuntimeError(f"{_scalar_name(self._data.dtype)} did not match {_scalar_name(o.dtype)}")
+        return _elementwise(lambda a, b: np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), self, o)
 
     def isnan(self):
         return Tensor._wrap(np.isnan(self._data))
@@ -658,11 +797,15 @@ class Tensor:
 
     def pow(self, exponent):
         from .ops.elementwise import Pow
-        if isinstance(exponent, Tensor):
-            dt = result_type(self, exponent)
-            return Pow.apply(_as_operand(self, dt), _as_operand(exponent, dt))
         dt = result_type(self, exponent)
-        return Pow.apply(_as_operand(self, dt), exponent)
+        try:
+            if isinstance(exponent, Tensor):
+                return _bapply(Pow, _as_operand(self, dt), _as_operand(exponent, dt))
+            return Pow.apply(_as_operand(self, dt), exponent)
+        except ValueError as e:
+            if "negative integer powers" in str(e):
+                raise RuntimeError("Integers to negative integer powers are not allowed.") from None
+            raise
 
     def square(self):
         return self * self
@@ -780,7 +923,9 @@ class Tensor:
         m = _raw(mask)
         if m.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{D.from_numpy_dtype(m.dtype).name}")
+                               f"{_C_NAMES.get(m.dtype.name, m.dtype.name)}")
+        if m.shape != self._data.shape:
+            broadcast_shape(m.shape, self._data.shape)
         if isinstance(value, Tensor):
             if value.ndim:
                 raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
@@ -808,7 +953,7 @@ class Tensor:
         x = self.to(dtype) if dtype is not None else self
         if x._data.dtype.kind != "f":
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
-                               f"point or complex dtype. Got: {D.from_numpy_dtype(x._data.dtype).name.capitalize()}")
+                               f"point or complex dtype. Got: {_scalar_name(x._data.dtype)}")
         return Mean.apply(x, normalize_dims(dim, self.ndim), keepdim)
 
     def nanmean(self, dim=None, keepdim=False):
@@ -830,13 +975,47 @@ class Tensor:
                                    "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
             return Amax.apply(self, normalize_dims(None, self.ndim), False, largest)
         d = _wrap_dim(dim, self.ndim) if self.ndim else 0
+        kind = _Max if largest else _Min
         if self.ndim == 0:
-            return _MinMax(self, Tensor._wrap(np.zeros((), np.int64)))
+            return kind(self, Tensor._wrap(np.zeros((), np.int64)))
         values, indices = MaxDim.apply(self, d, keepdim, largest)
-        return _MinMax(values, indices)
+        return kind(values, indices)
 
     def max(self, dim=None, keepdim=False):
         return self._minmax(dim, keepdim, True)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median: of all elements (a 0-d tensor), or (values, indices) along ``dim``."""
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat.numel() == 0:
+                return Tensor._wrap(np.array(np.nan, dtype=self._data.dtype))
+            return flat[int(_median_index(flat._data, 0))]
+        values, indices = self._kth(None, dim, keepdim)
+        return _Median(values, indices)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The ``k``-th smallest element (counting from 1) along ``dim``, and its index."""
+        return _KthValue(*self._kth(k, dim, keepdim))
+
+    def _kth(self, k, dim, keepdim):
+        d = _wrap_dim(dim, self.ndim) if self.ndim else 0
+        x = self._data if self.ndim else self._data.reshape(1)
+        idx = np.expand_dims(_median_index(x, d) if k is None else
+                             np.take(np.argsort(x, axis=d, kind="stable"), k - 1, axis=d), d)
+        idx = Tensor._wrap(idx.astype(np.int64, copy=False))
+        src = self if self.ndim else self.reshape(1)
+        values = src.gather(d, idx)
+        if not keepdim or not self.ndim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return values, idx
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """``(min, max)`` of all elements or along ``dim``."""
+        if dim is None:
+            return _AMinMax(self.amin(keepdim=keepdim) if keepdim else self.min(),
+                            self.amax(keepdim=keepdim) if keepdim else self.max())
+        return _AMinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
     def min(self, dim=None, keepdim=False):
         return self._minmax(dim, keepdim, False)
@@ -861,6 +1040,8 @@ class Tensor:
 
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
         from .ops.reduce import Var, normalize_dims
+        if self._data.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         if isinstance(unbiased, bool) or unbiased is None:
             corr = correction if correction is not None else (1 if unbiased is None or unbiased else 0)
         else:  # var(dim_as_positional, ...)
@@ -897,6 +1078,9 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         from .ops.reduce import Norm2, normalize_dims
         x = self.to(dtype) if dtype is not None else self
+        if x._data.dtype.kind != "f":
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                               f"Got {_scalar_name(x._data.dtype)}")
         dims = normalize_dims(dim, self.ndim)
         if p in ("fro", 2, 2.0):
             return Norm2.apply(x, dims, keepdim)
@@ -926,22 +1110,43 @@ class Tensor:
         return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((1, 0), np.int64))
 
     def sort(self, dim=-1, descending=False, stable=False):
+        """Values and indices sorted along ``dim``; equal values keep their order, NaN counts as
+        the largest value."""
+        if self.ndim == 0:
+            return _Sort(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
         d = _wrap_dim(dim, self.ndim)
-        key = -self._data if descending and self._data.dtype.kind != "b" else self._data
-        idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
-        if descending and self._data.dtype.kind == "b":
-            idx = np.flip(np.argsort(self._data, axis=d, kind="stable"), d).astype(np.int64)
-        return _Sort(self.gather(d, Tensor._wrap(idx)), Tensor._wrap(idx))
+        x = self._data
+        if not descending:
+            idx = np.argsort(x, axis=d, kind="stable")
+        elif x.dtype.kind == "f":
+            idx = np.argsort(-x, axis=d, kind="stable")  # NaN last: move them to the front
+            nan_last = ~np.isnan(np.take_along_axis(x, idx, axis=d))
+            idx = np.take_along_axis(idx, np.argsort(nan_last, axis=d, kind="stable"), axis=d)
+        else:
+            idx = np.argsort(-x.astype(np.int64), axis=d, kind="stable")
+        idx = Tensor._wrap(idx.astype(np.int64, copy=False))
+        return _Sort(self.gather(d, idx), idx)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending, stable).indices
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         d = _wrap_dim(dim, self.ndim)
+        if not 0 <= k <= (self._data.shape[d] if self.ndim else 1):
+            raise RuntimeError("selected index k out of range")
         s = self.sort(d, descending=largest)
         sl = [builtins.slice(None)] * self.ndim
         sl[d] = builtins.slice(0, k)
         return _TopK(s.values[tuple(sl)], s.indices[tuple(sl)])
+
+    def diff(self, n=1, dim=-1):
+        """Differences of neighbours along ``dim``, ``n`` times: ``x[1:] - x[:-1]``."""
+        out = self
+        d = _wrap_dim(dim, self.ndim)
+        for _ in range(n):
+            m = out._data.shape[d]
+            out = out.narrow(d, 1, max(m - 1, 0)) - out.narrow(d, 0, max(m - 1, 0))
+        return out
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return unique(self, sorted, return_inverse, return_counts, dim)
@@ -954,8 +1159,15 @@ class Tensor:
         return Reshape.apply(self, shape)
 
     def view(self, *shape):
+        """The same data seen with another shape; the strides must allow it without a copy."""
         if len(shape) == 1 and isinstance(shape[0], (D.dtype, np.dtype, type)):
             return Tensor._wrap(self._data.view(D.as_dtype(shape[0]).np))
+        if not self._data.flags.c_contiguous and self._data.base is not None:  # a strided view
+            target = _shape_arg(shape)
+            _check_reshape(self._data.size, target)
+            if not _viewable(self._data, _infer_shape(self._data.size, target)):
+                raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                                   "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         return self.reshape(*shape)
 
     def view_as(self, other):
@@ -971,7 +1183,10 @@ class Tensor:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
                                f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim} "
                                f"is not equal to len(dims) = {len(dims)}")
-        return Permute.apply(self, tuple(_wrap_dim(d, self.ndim) for d in dims))
+        dims = tuple(_wrap_dim(d, self.ndim) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return Permute.apply(self, dims)
 
     def transpose(self, dim0, dim1):
         if self.ndim < 2 and self.ndim == 0:
@@ -1026,24 +1241,16 @@ class Tensor:
     def unflatten(self, dim, sizes):
         d = _wrap_dim(dim, self.ndim)
         shape = self._data.shape
-        return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1:])
+        sizes = tuple(sizes)
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if (-1 not in sizes and known != shape[d]) or (-1 in sizes and (known == 0 or shape[d] % known)):
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                               f"({shape[d]}) in the input tensor")
+        return self.reshape(shape[:d] + sizes + shape[d + 1:])
 
     def expand(self, *shape):
         from .ops.shape import Expand
-        shape = list(_shape_arg(shape))
-        lead = len(shape) - self.ndim
-        if lead < 0:
-            raise RuntimeError(f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
-                               f"the number of dimensions in the tensor ({self.ndim})")
-        for i, s in enumerate(shape):
-            if s == -1:
-                shape[i] = self._data.shape[i - lead]
-        for i, s in enumerate(self._data.shape):
-            if s != 1 and s != shape[i + lead]:
-                raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match the existing "
-                                   f"size ({s}) at non-singleton dimension {i + lead}.  Target sizes: {shape}.  "
-                                   f"Tensor sizes: {list(self._data.shape)}")
-        return Expand.apply(self, tuple(shape))
+        return Expand.apply(self, _expand_shape(self._data, _shape_arg(shape)))
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -1053,7 +1260,16 @@ class Tensor:
 
     def repeat(self, *reps):
         from .ops.shape import Repeat
-        return Repeat.apply(self, _shape_arg(reps))
+        reps = _shape_arg(reps)
+        if len(reps) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               "of tensor")
+        return Repeat.apply(self, reps)
+
+    def tile(self, *dims):
+        """``repeat`` with ``dims`` padded by leading ones to the tensor's rank."""
+        dims = _shape_arg(dims)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
     def repeat_interleave(self, repeats, dim=None):
         if dim is None:
@@ -1159,10 +1375,17 @@ class Tensor:
     def __setitem__(self, idx, value):
         from .ops.index import IndexPut
         idx = _index_arg(idx, self)
-        if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
-            self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, False), value))
-        else:
-            self._data[idx] = _raw(value)
+        if is_grad_enabled() and self.requires_grad and self.is_leaf:
+            raise RuntimeError(f"a {'view of a ' if _is_view_index(idx, self) else ''}leaf Variable that requires "
+                               "grad is being used in an in-place operation.")
+        try:
+            if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
+                self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, False), value))
+            else:
+                self._data[idx] = _raw(value)
+        except ValueError:
+            _setitem_error(self, idx, value)
+            raise
 
     def index_put_(self, indices, values, accumulate=False):
         from .ops.index import IndexPut
@@ -1200,9 +1423,15 @@ class Tensor:
         return ScatterAdd.apply(self, _wrap_dim(dim, self.ndim), _raw(index), src)
 
     def scatter_reduce(self, dim, index, src, reduce, include_self=True):
-        if reduce == "sum":
-            return self.scatter_add(dim, index, src)
-        raise NotImplementedError(f"scatter_reduce with reduce='{reduce}' is not supported")
+        """``src`` reduced into a copy of this tensor at ``index`` along ``dim`` with ``reduce``
+        (sum, prod, mean, amax, amin)."""
+        from .ops.index import ScatterReduce
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+        return ScatterReduce.apply(self, _wrap_dim(dim, self.ndim), _raw(index), src, reduce, include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, include_self=True):
+        return self._apply_inplace((lambda s, x: s.scatter_reduce(dim, index, x, reduce, include_self), src))
 
     def index_select(self, dim, index):
         from .ops.index import IndexSelect
@@ -1210,6 +1439,30 @@ class Tensor:
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         return IndexSelect.apply(self, _wrap_dim(dim, self.ndim), idx.reshape(-1))
+
+    def index_fill(self, dim, index, value):
+        """A copy with the slices at ``index`` along ``dim`` set to ``value``."""
+        d = _wrap_dim(dim, self.ndim)
+        mask = np.zeros(self._data.shape[d] if self.ndim else 1, dtype=bool)
+        mask[_raw(index)] = True
+        shape = [1] * self.ndim
+        if self.ndim:
+            shape[d] = -1
+        return self.masked_fill(mask.reshape(shape), value)
+
+    def index_copy(self, dim, index, source):
+        """A copy with the slices at ``index`` along ``dim`` replaced by those of ``source``."""
+        from .ops.index import IndexPut
+        d = _wrap_dim(dim, self.ndim)
+        idx = (builtins.slice(None),) * d + (_raw(index),)
+        return IndexPut.apply(self, source, idx, False)
+
+    def take(self, index):
+        """Elements of the flattened tensor at ``index`` (shaped like ``index``)."""
+        return self.reshape(-1)[_raw(index)]
+
+    def argwhere(self):
+        return self.nonzero()
 
     def index_add(self, dim, index, source, alpha=1):
         from .ops.index import IndexAdd
@@ -1242,24 +1495,29 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place
     def _write(self, out):
-        if out._data.shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                               f"{list(out._data.shape)}")
-        np.copyto(self._data, out._data, casting="unsafe")
-        if out.requires_grad:
-            self.requires_grad = True
+        """Store ``out`` (a Tensor or an array) into this tensor's memory, with PyTorch's checks."""
+        data = out._data if isinstance(out, Tensor) else np.asarray(out)
+        if data.dtype != self._data.dtype and _category(data.dtype.kind) > _category(self._data.dtype.kind):
+            raise RuntimeError(f"result type {_scalar_name(data.dtype)} can't be cast to the desired output type "
+                               f"{_scalar_name(self._data.dtype)}")
+        if data.shape != self._data.shape:
+            if data.size != 1 or data.ndim > self.ndim:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                                   f"{list(data.shape)}")
+            data = np.broadcast_to(data, self._data.shape)
+        np.copyto(self._data, data, casting="unsafe")
+        if isinstance(out, Tensor) and out.requires_grad:
+            self._requires_grad = True
             self._node, self._out_index = out._node, out._out_index
 
     def _apply_inplace(self, compute):
         """In-place form of an out-of-place method (``add_`` from ``add``)."""
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if is_grad_enabled() and self.requires_grad:
+            self._guard_leaf()
         if not is_grad_enabled() or not (self.requires_grad or _any_grad(compute)):
             with no_grad():
                 out = compute[0](self.detach() if self.requires_grad else self, *compute[1:])
-            out_data = out._data if isinstance(out, Tensor) else np.asarray(out)
-            np.copyto(self._data, np.broadcast_to(out_data, self._data.shape) if out_data.shape != self._data.shape
-                      and out_data.size == 1 else out_data, casting="unsafe")
+            self._write(out._data if isinstance(out, Tensor) else out)
             return self
         src = Tensor._wrap(self._data.copy(), self.requires_grad)
         src._node, src._out_index = self._node, self._out_index
@@ -1331,27 +1589,78 @@ class Tensor:
     def scatter_add_(self, dim, index, src):
         return self._apply_inplace((lambda s, x: s.scatter_add(dim, index, x), src))
 
+    def index_fill_(self, dim, index, value):
+        return self._apply_inplace((lambda s, v: s.index_fill(dim, index, v), value))
+
+    def index_copy_(self, dim, index, source):
+        return self._apply_inplace((lambda s, x: s.index_copy(dim, index, x), source))
+
+    def floor_(self):
+        return self._apply_inplace((Tensor.floor,))
+
+    def ceil_(self):
+        return self._apply_inplace((Tensor.ceil,))
+
+    def round_(self, decimals=0):
+        return self._apply_inplace((lambda s: s.round(decimals),))
+
+    def trunc_(self):
+        return self._apply_inplace((Tensor.trunc,))
+
+    def reciprocal_(self):
+        return self._apply_inplace((Tensor.reciprocal,))
+
+    def square_(self):
+        return self._apply_inplace((Tensor.square,))
+
+    def tril_(self, diagonal=0):
+        return self._apply_inplace((lambda s: s.tril(diagonal),))
+
+    def triu_(self, diagonal=0):
+        return self._apply_inplace((lambda s: s.triu(diagonal),))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Set the main diagonal (all indices equal) to ``fill_value``."""
+        n = builtins.min(self._data.shape)
+        idx = np.arange(n)
+        if wrap and self.ndim == 2 and self._data.shape[0] > self._data.shape[1] + 1:
+            rows = np.arange(self._data.shape[0])
+            keep = rows % (self._data.shape[1] + 1) < self._data.shape[1]
+            rows = rows[keep]
+            idx = (rows, rows % (self._data.shape[1] + 1))
+            self[idx] = fill_value
+            return self
+        self[(idx,) * self.ndim] = fill_value
+        return self
+
     def index_add_(self, dim, index, source, alpha=1):
         return self._apply_inplace((lambda s, x: s.index_add(dim, index, x, alpha), source))
 
     def copy_(self, src, non_blocking=False):
-        if isinstance(src, Tensor) and src.requires_grad and is_grad_enabled():
-            return self._apply_inplace((lambda s, x: x.to(s.dtype).expand(s.shape) + s * 0, src))
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        np.copyto(self._data, np.broadcast_to(_raw(src), self._data.shape), casting="unsafe")
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        if not isinstance(src, Tensor):
+            src = tensor(src)
+        shape = broadcast_shape(self._data.shape, src._data.shape)
+        if shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(shape)}")
+        if is_grad_enabled() and (self.requires_grad or src.requires_grad):
+            return self._apply_inplace((_overwrite, src))
+        np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
         return self
 
     def zero_(self):
         return self.fill_(0)
 
     def fill_(self, value):
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        """Set every element to ``value`` (a number or a 0-d tensor)."""
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                               "dimensions.")
+        if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
+            return self._apply_inplace((lambda s, v: _overwrite(s, v if isinstance(v, Tensor) else
+                                                                 Tensor._wrap(np.asarray(v, s._data.dtype))), value))
         self._data[...] = _raw(value)
-        if self._node is not None and is_grad_enabled():
-            self._node = None
-            self.requires_grad = isinstance(value, Tensor) and value.requires_grad
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
@@ -1384,8 +1693,13 @@ class Tensor:
         return self
 
     def _guard_leaf(self):
-        if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        """PyTorch's errors for writing in place into a leaf that requires grad, or into a view of one."""
+        if is_grad_enabled() and self.requires_grad:
+            if self.is_leaf:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            if _views_leaf(self):
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
 
     # ------------------------------------------------------------------ new tensors
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -1467,35 +1781,49 @@ class Size(tuple):
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
 
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
 
 class _NamedPair(tuple):
+    """The (values, indices) structure that max/min/sort/topk... return, as ``torch.return_types``."""
+
     _fields = ("values", "indices")
 
-    def __new__(cls, values, indices):
-        return tuple.__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
+    def __new__(cls, first, second):
+        return tuple.__new__(cls, (first, second))
 
     def __repr__(self):
-        return f"{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{body})"
 
 
-class _MinMax(_NamedPair):
-    _name = "torch.return_types.max"
+def _return_type(name, fields=("values", "indices")):
+    cls = type(name, (_NamedPair,), {"_fields": fields, "__match_args__": fields, "n_fields": len(fields)})
+    for i, f in enumerate(fields):
+        setattr(cls, f, property(lambda self, i=i: self[i]))
+    return cls
 
 
-class _Sort(_NamedPair):
-    _name = "torch.return_types.sort"
+_Max = _MinMax = _return_type("max")
+_Min = _return_type("min")
+_Sort = _return_type("sort")
+_TopK = _return_type("topk")
+_Median = _return_type("median")
+_KthValue = _return_type("kthvalue")
+_AMinMax = _return_type("aminmax", ("min", "max"))
 
 
-class _TopK(_NamedPair):
-    _name = "torch.return_types.topk"
+def _median_index(x, axis):
+    """Index of the lower median along ``axis`` (the first NaN where there is one)."""
+    order = np.argsort(x, axis=axis, kind="stable")
+    n = x.shape[axis]
+    idx = np.take(order, (n - 1) // 2, axis=axis)
+    if x.dtype.kind == "f":
+        nan = np.isnan(x)
+        if nan.any():
+            idx = np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), idx)
+    return idx
 
 
 class _RemovableHook:
@@ -1527,6 +1855,31 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else (x if isinstance(x, np.ndarray) else np.asarray(x))
 
 
+def _overwrite(s, src):
+    """``src`` cast and broadcast to ``s``: what ``s.copy_(src)`` leaves, with no gradient to ``s``."""
+    from .ops.elementwise import Where
+    return Where.apply(np.ones(s._data.shape, dtype=bool), src.to(s.dtype), s)
+
+
+_VIEW_FUNCTIONS = ("GetItem", "Reshape", "Permute", "Expand", "Split")
+
+
+def _views_leaf(t):
+    """Whether non-leaf ``t`` is a view (through view ops) of a leaf that requires grad."""
+    stack = [t._node]
+    while stack:
+        node = stack.pop()
+        if node.fn.__name__ not in _VIEW_FUNCTIONS:
+            continue
+        for e in node.next:
+            if isinstance(e, Tensor):
+                if e.requires_grad and np.may_share_memory(e._data, t._data):
+                    return True
+            elif e is not None:
+                stack.append(e[0])
+    return False
+
+
 def _snapshot(t):
     """A copy of ``t``'s values standing at the same place in the graph (for in-place ops on aliases)."""
     if t._node is None:
@@ -1538,6 +1891,21 @@ def _snapshot(t):
 
 def _any_grad(compute):
     return builtins.any(isinstance(a, Tensor) and a.requires_grad for a in compute[1:])
+
+
+def _check_bool_sub(a, b):
+    if _raw(a).dtype == np.bool_ and isinstance(b, (Tensor, np.ndarray)) and _raw(b).dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+
+
+def _elementwise(fn, a, b):
+    """A non-differentiable elementwise op (comparison, logic) on a tensor and a tensor or number."""
+    try:
+        return Tensor._wrap(np.asarray(fn(a._data, _raw(b))))
+    except ValueError:
+        broadcast_shape(a._data.shape, np.shape(_raw(b)))
+        raise
 
 
 def _floatify(t):
@@ -1587,31 +1955,147 @@ def _check_reshape(size, shape):
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
 
 
-def _index_arg(idx, t):
-    """Convert Tensor indices to arrays; check bounds with PyTorch's message."""
+def _expand_shape(a, size):
+    """The shape that ``expand(*size)`` gives array ``a`` (-1 keeps a size), with PyTorch's errors."""
+    lead = len(size) - a.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand(npgrad.{_TYPE_NAMES.get(a.dtype.name, a.dtype.name)}{{{list(a.shape)}}}, "
+                           f"size={list(size)}): the number of sizes provided ({len(size)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({a.ndim})")
+    out = list(size)
+    for i in range(len(size) - 1, -1, -1):
+        if i < lead:
+            if size[i] < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({size[i]}) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            continue
+        s = a.shape[i - lead]
+        if size[i] == -1:
+            out[i] = s
+        elif s != 1 and s != size[i]:
+            raise RuntimeError(f"The expanded size of the tensor ({size[i]}) must match the existing size ({s}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(size)}.  Tensor sizes: "
+                               f"{list(a.shape)}")
+    return tuple(out)
+
+
+def _setitem_error(t, idx, value):
+    """Raise PyTorch's error for a value whose shape does not fit ``t[idx]``."""
+    from .ops.index import _is_basic
+    target = np.broadcast_to(np.empty((), np.int8), t._data.shape)[idx].shape
+    v = _raw(value)
+    if not _is_basic(idx):
+        try:
+            np.broadcast_shapes(v.shape, target)
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be broadcast to "
+                               f"indexing result of shape {list(target)}") from None
+        return
+    shape = v.shape
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    _expand_shape(v.reshape(shape), target)
+
+
+def _is_view_index(idx, t):
+    """Whether ``t[idx] = v`` writes through a view of ``t`` (an int, a part-slice or None in idx)."""
     items = idx if isinstance(idx, tuple) else (idx,)
-    out = []
     dim = 0
     for it in items:
+        if it is None or isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
+            return True
+        if isinstance(it, builtins.slice):
+            if dim < t.ndim and it.indices(t._data.shape[dim]) != (0, t._data.shape[dim], 1):
+                return True
+        dim += 1
+    return False
+
+
+def _infer_shape(size, shape):
+    """``shape`` with its -1 (if any) replaced by the size that makes ``size`` elements."""
+    if -1 not in shape:
+        return shape
+    known = int(np.prod([s for s in shape if s != -1]))
+    return tuple(size // known if s == -1 else s for s in shape)
+
+
+def _viewable(a, shape):
+    """Whether ``a`` can be seen with ``shape`` without copying (PyTorch's stride computation)."""
+    if a.size == 0 or a.ndim == 0:
+        return True
+    old_shape = a.shape
+    old_stride = [st // a.itemsize for st in a.strides]
+    view_d = len(shape) - 1
+    chunk_base = old_stride[-1]
+    tensor_numel = view_numel = 1
+    for d in range(a.ndim - 1, -1, -1):
+        tensor_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_stride[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if d > 0:
+                chunk_base = old_stride[d - 1]
+                tensor_numel = view_numel = 1
+    return view_d == -1
+
+
+def _index_arg(idx, t):
+    """Convert Tensor indices to arrays; check them with PyTorch's errors."""
+    items = list(idx) if isinstance(idx, tuple) else [idx]
+    for k, it in enumerate(items):
         if isinstance(it, Tensor):
             it = it._data
-        if isinstance(it, list):
+        elif isinstance(it, list):
             it = np.asarray(it)
+        items[k] = it
         if isinstance(it, np.ndarray) and it.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_)):
-            if dim < t.ndim and not -t._data.shape[dim] <= it < t._data.shape[dim]:
-                raise IndexError(f"index {it} is out of bounds for dimension {dim} with size {t._data.shape[dim]}")
-        elif isinstance(it, np.ndarray) and it.dtype.kind in "iu" and dim < t.ndim and it.size:
-            n = t._data.shape[dim]
-            if it.max() >= n or it.min() < -n:
-                bad = it.max() if it.max() >= n else it.min()
-                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
-        out.append(it)
-        if it is None:
+        if isinstance(it, builtins.slice) and it.step is not None:
+            step = it.step._data.item() if isinstance(it.step, Tensor) else it.step
+            if step == 0:
+                raise ValueError("slice step cannot be zero")
+            if step < 0:
+                raise ValueError("step must be greater than zero")
+    used = builtins.sum(it.ndim if isinstance(it, np.ndarray) and it.dtype == np.bool_ else 1
+                        for it in items if it is not None and it is not Ellipsis
+                        and not isinstance(it, (bool, np.bool_)))
+    if used > t.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
+    shape = list(t._data.shape)  # the result so far, as PyTorch indexes one item after another
+    cur = 0
+    for pos, it in enumerate(items):
+        if it is Ellipsis:
+            cur += t.ndim - used
+        elif it is None:
+            shape.insert(cur, 1)
+            cur += 1
+        elif isinstance(it, (bool, np.bool_)):
             continue
-        dim += it.ndim if isinstance(it, np.ndarray) and it.dtype == np.bool_ else 1
-    return tuple(out) if isinstance(idx, tuple) else out[0]
+        elif isinstance(it, (int, np.integer)):
+            n = shape[cur]
+            if not -n <= it < n:
+                raise IndexError(f"index {it} is out of bounds for dimension {pos} with size {n}")
+            del shape[cur]
+        elif isinstance(it, builtins.slice):
+            shape[cur] = len(range(*it.indices(shape[cur])))
+            cur += 1
+        elif isinstance(it, np.ndarray) and it.dtype == np.bool_:
+            for k in range(it.ndim):
+                if it.shape[k] != shape[cur + k]:
+                    raise IndexError(f"The shape of the mask {list(it.shape)} at index {k} does not match the shape "
+                                     f"of the indexed tensor {shape} at index {cur + k}")
+            cur += it.ndim
+        else:
+            if isinstance(it, np.ndarray) and it.dtype.kind in "iu" and it.size:
+                n = shape[cur]
+                if it.max() >= n or it.min() < -n:
+                    bad = it.max() if it.max() >= n else it.min()
+                    raise IndexError(f"index {bad} is out of bounds for dimension {cur} with size {n}")
+            cur += 1
+    return tuple(items) if isinstance(idx, tuple) else items[0]
 
 
 def _to_array(data, dtype=None):
@@ -1628,6 +2112,33 @@ def _iter_flat(data):
             yield from _iter_flat(d)
         else:
             yield d
+
+
+def _leaf_dtype(data):
+    """The dtype PyTorch infers for nested lists: the promotion of the leaves' own dtypes, where a
+    Python float counts as the default dtype, an int as int64 and a bool as bool."""
+    dt = None
+    for v in _iter_flat(data):
+        vt = v._data.dtype if isinstance(v, Tensor) else _scalar_dtype(v)
+        dt = vt if dt is None else promote_types(dt, vt)
+    return D.get_default_dtype().np if dt is None else dt
+
+
+def _check_nested_lengths(data, dim=0):
+    """PyTorch's error for ragged nested lists."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return
+    first = data[0]
+    n = len(first) if isinstance(first, (list, tuple)) else None
+    for d in data[1:]:
+        if n is None and isinstance(d, (list, tuple)):
+            raise TypeError("'list' object cannot be interpreted as an integer")
+        if n is not None and not isinstance(d, (list, tuple)):
+            raise TypeError("not a sequence")
+        if n is not None and len(d) != n:
+            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(d)})")
+    for d in data:
+        _check_nested_lengths(d, dim + 1)
 
 
 def _nested_to_array(data):
@@ -1651,19 +2162,26 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     """
     if device is not None:
         _CPU.__class__(device)  # only the CPU exists
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
     arr = _to_array(data)
-    if dtype is not None:
-        arr = np.array(arr, dtype=D.as_dtype(dtype).np)
-    else:
-        arr = np.array(arr)
-        if arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, Tensor)):
-            arr = arr.astype(D.get_default_dtype().np)
-        elif arr.dtype.kind == "i" and not isinstance(data, (np.ndarray, Tensor)):
-            arr = arr.astype(np.int64)
-        elif arr.dtype.kind in "OUS":
-            raise TypeError(f"Could not infer dtype of {type(np.ravel(arr)[0]).__name__}")
-        elif arr.dtype.kind == "f" and arr.dtype == np.float64 and arr.size == 0 and not isinstance(data, np.ndarray):
-            arr = arr.astype(D.get_default_dtype().np)
+    try:
+        arr = np.array(arr) if dtype is None else np.array(arr, dtype=D.as_dtype(dtype).np)
+    except ValueError:
+        if isinstance(data, (list, tuple)):
+            _check_nested_lengths(data)
+        raise
+    if dtype is None:
+        if arr.dtype.kind in "OUSV":
+            leaf = next((v for v in _iter_flat([data]) if not isinstance(v, (numbers.Number, np.generic))), None)
+            if isinstance(leaf, str):
+                raise ValueError("too many dimensions 'str'")
+            raise RuntimeError(f"Could not infer dtype of {type(leaf).__name__}")
+        if isinstance(data, (list, tuple)):
+            if arr.dtype.kind == "f" or (arr.dtype.kind in "iu" and arr.dtype != np.int64):
+                arr = arr.astype(_leaf_dtype(data), copy=False)
+        elif not isinstance(data, (np.ndarray, np.generic, Tensor)):  # a Python number
+            arr = arr.astype(_scalar_dtype(data), copy=False)
         D.from_numpy_dtype(arr.dtype)
     if requires_grad and arr.dtype.kind != "f":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -1686,13 +2204,15 @@ def from_numpy(array):
     return Tensor._wrap(array)
 
 
-def _size_arg(size):
+def _size_arg(size, fn=None):
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         size = size[0]
     for s in size:
         if not isinstance(s, (int, np.integer)):
             raise TypeError(f"size must be a sequence of ints, got {type(s).__name__}")
         if s < 0:
+            if fn == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
 
@@ -1702,7 +2222,8 @@ def _dt(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return Tensor._wrap(np.zeros(_size_arg(size), dtype=_dt(dtype)), requires_grad)
+    shape = _size_arg(size, "zeros")
+    return Tensor._wrap(np.zeros(shape, dtype=_dt(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -1751,6 +2272,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = D.int64 if builtins.all(isinstance(v, numbers.Integral) for v in vals) else D.get_default_dtype()
     if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
     data = (vals[0] + np.arange(max(n, 0)) * vals[2])
     return Tensor._wrap(data.astype(_dt(dtype)), requires_grad)
@@ -1787,7 +2310,7 @@ def where(condition, input=None, other=None):
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{D.from_numpy_dtype(cond.dtype).name.capitalize()}")
+                           f"{_scalar_name(cond.dtype)}")
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         a = input if isinstance(input, Tensor) else None
         b = other if isinstance(other, Tensor) else None
@@ -1796,15 +2319,32 @@ def where(condition, input=None, other=None):
         if a is None or b is None:
             t = a if a is not None else b
             dt = result_type(t, input if a is None else other)
-        return Where.apply(cond, _as_operand(input, dt), _as_operand(other, dt))
-    return Tensor._wrap(np.where(cond, input, other))
+        x, y = _as_operand(input, dt), _as_operand(other, dt)
+        try:
+            return Where.apply(cond, x, y)
+        except ValueError:
+            broadcast_shape(broadcast_shape(cond.shape, np.shape(_raw(x))), np.shape(_raw(y)))
+            raise
+    dt = promote_types(_scalar_dtype(input), _scalar_dtype(other))
+    return Tensor._wrap(np.where(cond, np.asarray(input, dt), np.asarray(other, dt)))
+
+
+def _scalar_dtype(v):
+    """The dtype PyTorch gives a Python number: bool, int64, or the default floating dtype."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v.dtype
+    if isinstance(v, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(v, numbers.Integral):
+        return np.dtype(np.int64)
+    return D.get_default_dtype().np
 
 
 def cat(tensors, dim=0, out=None):
     from .ops.shape import Cat
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ref = next((t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)), tensors[0])
     if ref.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
@@ -1820,7 +2360,7 @@ def cat(tensors, dim=0, out=None):
                                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
     dt = ref._data.dtype
     for t in tensors:
-        dt = np.promote_types(dt, t._data.dtype)
+        dt = promote_types(dt, t._data.dtype)
     return Cat.apply(d, *[_as_operand(t, dt) for t in tensors])
 
 
@@ -1839,7 +2379,7 @@ def stack(tensors, dim=0, out=None):
                                f"entry 0 and {list(t.shape)} at entry {i}")
     dt = tensors[0]._data.dtype
     for t in tensors:
-        dt = np.promote_types(dt, t._data.dtype)
+        dt = promote_types(dt, t._data.dtype)
     return Stack.apply(_wrap_dim(dim, tensors[0].ndim + 1), *[_as_operand(t, dt) for t in tensors])
 
 
@@ -1951,8 +2491,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         else:
             g = _raw(g)
             if g.shape != t._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and "
-                                   f"output[0] has a shape of {tuple(t._data.shape)}.")
+                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {Size(g.shape)!r} and "
+                                   f"output[0] has a shape of {Size(t._data.shape)!r}.")
             g = g.astype(t._data.dtype, copy=False)
         if t._node is None:
             _accumulate_leaf(t, g)

@@ -58,7 +58,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf or nan, silently as in PyTorch
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -83,7 +84,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        out = np.power(x, y)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -106,7 +108,8 @@ class Pow(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        y = np.exp(x)
+        with np.errstate(over="ignore"):
+            y = np.exp(x)
         ctx.save_for_backward(y)
         return y
 

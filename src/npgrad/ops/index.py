@@ -18,7 +18,10 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, idx):
         ctx.c = (x.shape, x.dtype, idx)
-        return x[idx]
+        if _is_basic(idx):
+            return x[idx]  # a view, as in PyTorch
+        out = x[idx]  # advanced indexing makes a new tensor, contiguous as in PyTorch
+        return out if out.flags.c_contiguous else np.array(out, order="C")
 
     @staticmethod
     def backward(ctx, g):
@@ -57,16 +60,31 @@ class IndexPut(Function):
 
 
 def check_index(index, size, dim_size, what):
-    if index.size and (index.max() >= dim_size or index.min() < -dim_size):
+    """PyTorch's error for an index outside ``[0, dim_size)`` (gather/scatter/index_select take no
+    negative indices)."""
+    if index.size and (index.max() >= dim_size or index.min() < 0):
         bad = index.max() if index.max() >= dim_size else index.min()
-        raise IndexError(f"index {bad} is out of bounds for dimension {size} with size {dim_size}")
+        if what == "index_select":
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={dim_size}")
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {size} with size {dim_size}")
+
+
+def check_gather_shapes(x, dim, index, src_name="input"):
+    """PyTorch's checks on the index of gather/scatter: same rank, no larger than the tensor."""
+    if index.ndim != x.ndim and index.size:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {src_name} tensor")
+    for d in range(index.ndim):
+        if d != dim and index.shape[d] > x.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(x.shape)} apart from dimension {dim}")
 
 
 class Gather(Function):
     @staticmethod
     def forward(ctx, x, dim, index):
         if index.dtype.kind not in "iu":
-            raise RuntimeError("gather(): Expected dtype int64 for index")
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        check_gather_shapes(x, dim, index)
         check_index(index, dim, x.shape[dim], "gather")
         ctx.c = (x.shape, dim, index)
         return _gather_any(x, dim, index)
@@ -150,6 +168,81 @@ class Scatter(Function):
         return gx, None, None, gsrc, None
 
 
+class ScatterReduce(Function):
+    """out = x with src reduced into it along ``dim`` at ``index``: sum, prod, mean, amax or amin.
+
+    ``include_self=False`` leaves x's values out of the reduction where something is scattered.
+    The gradient of amax/amin is shared evenly by the elements equal to the result; that of prod
+    is ``out / value`` (its inputs must not be zero).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce, include_self):
+        check_gather_shapes(x, dim, index)
+        check_gather_shapes(src, dim, index, "src")
+        check_index(index, dim, x.shape[dim], "scatter_reduce")
+        idx = list(np.indices(index.shape, sparse=True))
+        idx[dim] = index
+        idx = tuple(idx)
+        vals = src[tuple(slice(0, s) for s in index.shape)]
+        hit = np.zeros(x.shape, dtype=bool)
+        hit[idx] = True
+        count = np.zeros(x.shape, dtype=np.int64)
+        np.add.at(count, idx, 1)
+        start = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+        out = x.copy()
+        if not include_self:
+            out[hit] = start if x.dtype.kind == "f" or reduce in ("sum", "mean", "prod") else \
+                (np.iinfo(x.dtype).min if reduce == "amax" else np.iinfo(x.dtype).max)
+        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+        ufunc.at(out, idx, vals)
+        if reduce == "mean":
+            n = count + (1 if include_self else 0)
+            n = np.where(hit, n, 1)
+            out = out / n if x.dtype.kind == "f" else np.floor_divide(out, n)
+            out = out.astype(x.dtype, copy=False)
+        ctx.c = (dim, idx, vals, hit, count, reduce, include_self, x if reduce != "sum" else None, out,
+                 np.shape(src))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, idx, vals, hit, count, reduce, include_self, x, out, sshape = ctx.c
+        gsrc = None
+        if reduce == "sum":
+            gx = g if include_self else np.where(hit, 0, g)
+            gv = g[idx]
+        elif reduce == "mean":
+            n = np.where(hit, count + (1 if include_self else 0), 1)
+            gx = g / n if include_self else np.where(hit, 0, g)
+            gv = (g / n)[idx]
+        elif reduce == "prod":
+            # product of the other contributors, exact where a contributor is zero
+            own = include_self | ~hit
+            nz = np.where(own & (x != 0), x, 1).astype(g.dtype)
+            np.multiply.at(nz, idx, np.where(vals != 0, vals, 1))
+            zeros = (own & (x == 0)).astype(np.int64)
+            np.add.at(zeros, idx, (vals == 0).astype(np.int64))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                others_x = np.where(x != 0, out / np.where(x != 0, x, 1), np.where(zeros == 1, nz, 0))
+                others_v = np.where(vals != 0, out[idx] / np.where(vals != 0, vals, 1),
+                                    np.where(zeros[idx] == 1, nz[idx], 0))
+            gx = np.where(own, g * others_x, 0)
+            gv = g[idx] * others_v
+        else:
+            # amax/amin: the gradient is shared by every element equal to the result (x's own value counts
+            # among them even when it is left out of the reduction)
+            ties = (x == out).astype(np.int64)
+            np.add.at(ties, idx, (vals == out[idx]).astype(np.int64))
+            share = g / np.maximum(ties, 1)
+            gx = np.where((x == out) & (include_self | ~hit), share, 0)
+            gv = np.where(vals == out[idx], share[idx], 0)
+        if ctx.needs_input_grad[3]:
+            gsrc = np.zeros(sshape, dtype=g.dtype)
+            gsrc[tuple(slice(0, s) for s in idx[dim].shape)] = gv
+        return gx, None, None, gsrc, None, None
+
+
 class IndexSelect(Function):
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -184,7 +277,8 @@ class MaskedFill(Function):
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.save_for_backward(mask)
-        return np.where(mask, np.asarray(value, dtype=x.dtype), x)
+        out = np.where(mask, np.asarray(value, dtype=x.dtype), x)
+        return out if out.flags.c_contiguous else np.array(out, order="C")
 
     @staticmethod
     def backward(ctx, g):

@@ -18,8 +18,14 @@ def normalize_dims(dim, ndim):
         n = max(ndim, 1)
         if not -n <= d < n:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
-        out.append(d % n if ndim else 0)
+        if ndim:  # a 0-d tensor accepts dim 0 or -1 and has nothing to reduce
+            out.append(d % n)
     return tuple(sorted(set(out)))
+
+
+def _c(a):
+    """``a`` in C order: reductions make new contiguous tensors, as in PyTorch."""
+    return a if a.flags.c_contiguous else np.array(a, order="C")
 
 
 def _expand_back(g, shape, dims, keepdim):
@@ -34,7 +40,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.c = (x.shape, dims, keepdim)
-        return np.sum(x, axis=dims, keepdims=keepdim)
+        return _c(np.sum(x, axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -52,7 +58,7 @@ class Mean(Function):
             if n == 0:
                 return np.full([1 if i in dims else s for i, s in enumerate(x.shape)] if keepdim else
                                [s for i, s in enumerate(x.shape) if i not in dims], np.nan, dtype=x.dtype)
-            return np.mean(x, axis=dims, keepdims=keepdim).astype(x.dtype, copy=False)
+            return _c(np.mean(x, axis=dims, keepdims=keepdim).astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
@@ -66,7 +72,7 @@ class Prod(Function):
         ctx.c = (x, dim, keepdim)
         if dim is None:
             return np.prod(x)
-        return np.prod(x, axis=dim, keepdims=keepdim)
+        return _c(np.prod(x, axis=dim, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -124,7 +130,7 @@ class Amax(Function):
     def forward(ctx, x, dims, keepdim, largest):
         y = (np.max if largest else np.min)(x, axis=dims, keepdims=True)
         ctx.c = (x, y, dims, keepdim)
-        return y if keepdim else np.squeeze(y, axis=dims) if dims else y.reshape(())
+        return _c(y if keepdim else np.squeeze(y, axis=dims) if dims else y.reshape(()))
 
     @staticmethod
     def backward(ctx, g, *_):
@@ -145,7 +151,7 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / denom
         ctx.c = (diff, dims, keepdim, denom)
-        return out.astype(x.dtype, copy=False)
+        return _c(out.astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
@@ -163,7 +169,7 @@ class LogSumExp(Function):
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
         ctx.c = (x, out, dims, keepdim)
-        return out if keepdim else np.squeeze(out, axis=dims) if dims else out.reshape(())
+        return _c(out if keepdim else np.squeeze(out, axis=dims) if dims else out.reshape(()))
 
     @staticmethod
     def backward(ctx, g):
@@ -176,7 +182,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - np.max(x, axis=dim, keepdims=True))
-        y = e / np.sum(e, axis=dim, keepdims=True)
+        y = _c(e / np.sum(e, axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -193,7 +199,7 @@ class LogSoftmax(Function):
         m = np.max(x, axis=dim, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         shifted = x - m
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        y = _c(shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -208,7 +214,7 @@ class CumSum(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return np.cumsum(x, axis=dim)
+        return _c(np.cumsum(x, axis=dim))
 
     @staticmethod
     def backward(ctx, g):
@@ -219,7 +225,7 @@ class CumSum(Function):
 class CumProd(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        y = np.cumprod(x, axis=dim)
+        y = _c(np.cumprod(x, axis=dim))
         ctx.c = (x, y, dim)
         return y
 
@@ -248,7 +254,7 @@ class Norm2(Function):
     def forward(ctx, x, dims, keepdim):
         out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
         ctx.c = (x, out, dims, keepdim)
-        return out if keepdim else (np.squeeze(out, axis=dims) if dims else out.reshape(()))
+        return _c(out if keepdim else (np.squeeze(out, axis=dims) if dims else out.reshape(())))
 
     @staticmethod
     def backward(ctx, g):

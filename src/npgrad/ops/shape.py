@@ -45,7 +45,8 @@ class Cat(Function):
     def forward(ctx, dim, *xs):
         ctx.c = (dim, [x.shape[dim] if x.ndim else 0 for x in xs])
         keep = [x for x in xs if not (x.ndim == 1 and x.shape[0] == 0)] or list(xs[:1])
-        return np.concatenate(keep, axis=dim)
+        out = np.concatenate(keep, axis=dim)
+        return out if out.flags.c_contiguous else np.array(out, order="C")
 
     @staticmethod
     def backward(ctx, g):
@@ -88,7 +89,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.flip(x, dims)
+        return np.flip(x, dims).copy()  # a new tensor, as in PyTorch
 
     @staticmethod
     def backward(ctx, g):
