@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from .autograd.grad_mode import is_grad_enabled, no_grad
+from .autograd.versions import bump as _bump_version, modified as _versions_modified
 
 
 class device:
@@ -179,6 +180,7 @@ class Tensor:
         self.grad = None
         self._node = None
         self._out_index = 0
+        self._view_base = None
         self._retain = False
         self._hooks = None
         self._post_acc_hooks = None
@@ -1383,6 +1385,7 @@ class Tensor:
                 self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, False), value))
             else:
                 self._data[idx] = _raw(value)
+                _bump_version(self._data)
         except ValueError:
             _setitem_error(self, idx, value)
             raise
@@ -1396,6 +1399,7 @@ class Tensor:
             np.add.at(self._data, idx, _raw(values))
         else:
             self._data[idx] = _raw(values)
+        _bump_version(self._data)
         return self
 
     def index_put(self, indices, values, accumulate=False):
@@ -1506,6 +1510,7 @@ class Tensor:
                                    f"{list(data.shape)}")
             data = np.broadcast_to(data, self._data.shape)
         np.copyto(self._data, data, casting="unsafe")
+        _bump_version(self._data)
         if isinstance(out, Tensor) and out.requires_grad:
             self._requires_grad = True
             self._node, self._out_index = out._node, out._out_index
@@ -1647,6 +1652,7 @@ class Tensor:
         if is_grad_enabled() and (self.requires_grad or src.requires_grad):
             return self._apply_inplace((_overwrite, src))
         np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
+        _bump_version(self._data)
         return self
 
     def zero_(self):
@@ -1661,23 +1667,27 @@ class Tensor:
             return self._apply_inplace((lambda s, v: _overwrite(s, v if isinstance(v, Tensor) else
                                                                  Tensor._wrap(np.asarray(v, s._data.dtype))), value))
         self._data[...] = _raw(value)
+        _bump_version(self._data)
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from .random import rng
         self._guard_leaf()
         self._data[...] = rng(generator).uniform(a, b, self._data.shape)
+        _bump_version(self._data)
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from .random import rng
         self._guard_leaf()
         self._data[...] = rng(generator).normal(mean, std, self._data.shape)
+        _bump_version(self._data)
         return self
 
     def bernoulli_(self, p=0.5, generator=None):
         from .random import rng
         self._data[...] = rng(generator).random(self._data.shape) < _raw(p)
+        _bump_version(self._data)
         return self
 
     def random_(self, low=0, high=None, generator=None):
@@ -1685,11 +1695,13 @@ class Tensor:
         if high is None:
             low, high = 0, low
         self._data[...] = rng(generator).integers(low, high, self._data.shape)
+        _bump_version(self._data)
         return self
 
     def exponential_(self, lambd=1.0, generator=None):
         from .random import rng
         self._data[...] = rng(generator).exponential(1.0 / lambd, self._data.shape)
+        _bump_version(self._data)
         return self
 
     def _guard_leaf(self):
@@ -1700,6 +1712,12 @@ class Tensor:
             if _views_leaf(self):
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
+            base = self._view_base() if self._view_base is not None else None
+            if base is not None and base.requires_grad:
+                raise RuntimeError(f"an in-place operation on a view ({self._node.name()}) of a tensor that is "
+                                   "part of the autograd graph is not supported: the change would not reach "
+                                   "the base tensor's gradient. Write into the base tensor, or clone() the view "
+                                   "first.")
 
     # ------------------------------------------------------------------ new tensors
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -2525,6 +2543,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 if t is not None and out_grads[i] is not None and t._node is node:
                     t.grad = Tensor._wrap(out_grads[i].copy()) if t.grad is None \
                         else Tensor._wrap(t.grad._data + out_grads[i])
+        changed = _versions_modified(node.ctx)
+        if changed is not None:
+            array, seen, now = changed
+            raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
+                               f"inplace operation: [{Tensor._wrap(array).type()} {list(array.shape)}], which is "
+                               f"saved by {node.name()}, is at version {now}; expected version {seen} instead.")
         for i, g in enumerate(out_grads):
             if g is None and node.ctx.materialize_grads:
                 out_grads[i] = np.zeros(node.out_shapes[i], dtype=node.out_dtypes[i])

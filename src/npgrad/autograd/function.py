@@ -9,10 +9,15 @@
 from __future__ import annotations
 
 import functools
+import weakref
 
 import numpy as np
 
 from .grad_mode import is_grad_enabled, no_grad
+from .versions import note as _note_versions
+
+# ops whose output shares its input's memory
+VIEW_FUNCTIONS = frozenset({"GetItem", "Reshape", "Permute", "Expand", "Split"})
 
 
 class Context:
@@ -131,6 +136,7 @@ class ArrayFunction:
         outs = out if multi else (out,)
         results = tuple(Tensor._wrap(o if isinstance(o, np.ndarray) else np.asarray(o)) for o in outs)
         if record:
+            _note_versions(ctx)
             edges = [a._edge() if isinstance(a, Tensor) and a.requires_grad else None for a in args]
             node = Node(cls, ctx, edges,
                         [a._data.shape if isinstance(a, Tensor) else None for a in args],
@@ -142,6 +148,11 @@ class ArrayFunction:
                     r.requires_grad = True
                     r._node = node
                     r._out_index = i
+            if cls.__name__ in VIEW_FUNCTIONS:   # remember whose memory a view shares
+                base = next((a for a in args if isinstance(a, Tensor)), None)
+                for r in results:
+                    if base is not None and np.may_share_memory(r._data, base._data):
+                        r._view_base = weakref.ref(base)
         return results if multi else results[0]
 
 

@@ -1,0 +1,84 @@
+"""Version counters of memory: how the engine notices values it saved being overwritten.
+
+Every in-place write into a tensor (``add_``, ``t[i] = v``, ``copy_``, ``fill_`` ...)
+bumps the counter of the memory it writes, keyed by the array that owns that memory,
+so a write through a view counts for its base too. When an op records itself for
+backward, the counters of the arrays its context holds are noted; if one has moved by
+the time its backward runs, the saved values are no longer those of the forward pass
+and the engine raises PyTorch's error instead of returning a wrong gradient.
+
+Example::
+
+    >>> import numpy as np
+    >>> a = np.zeros(4)
+    >>> version(a), version(a[1:])
+    (0, 0)
+    >>> bump(a[1:]); version(a)
+    1
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+__all__ = ["bump", "version", "note", "modified"]
+
+_counters: dict = {}   # id(owner array) -> [weakref to it, count]
+_writes = [0]          # in-place writes so far, all memory together
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _forget(key):
+    _counters.pop(key, None)
+
+
+def bump(a: np.ndarray) -> None:
+    """Count one in-place write into ``a``'s memory."""
+    owner = _owner(a)
+    key = id(owner)
+    entry = _counters.get(key)
+    if entry is None or entry[0]() is not owner:
+        entry = _counters[key] = [weakref.ref(owner, lambda _, k=key: _forget(k)), 0]
+    entry[1] += 1
+    _writes[0] += 1
+
+
+def version(a: np.ndarray) -> int:
+    """How many in-place writes ``a``'s memory has seen."""
+    owner = _owner(a)
+    entry = _counters.get(id(owner))
+    return entry[1] if entry is not None and entry[0]() is owner else 0
+
+
+def _held_arrays(ctx):
+    for value in vars(ctx).values():
+        if isinstance(value, np.ndarray):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, np.ndarray):
+                    yield item
+
+
+def note(ctx) -> None:
+    """Remember, on ``ctx``, the versions of the arrays it holds (nothing to scan while no memory was written)."""
+    ctx._writes_at_record = _writes[0]
+    ctx._versions_at_record = {id(a): version(a) for a in _held_arrays(ctx)} if _counters else None
+
+
+def modified(ctx):
+    """``(array, version at record, version now)`` of an array ``ctx`` holds that was written since, else None."""
+    if _writes[0] == getattr(ctx, "_writes_at_record", _writes[0]):
+        return None      # no in-place write anywhere since the op was recorded
+    recorded = ctx._versions_at_record or {}
+    for a in _held_arrays(ctx):
+        seen, now = recorded.get(id(a), 0), version(a)
+        if now != seen:
+            return a, seen, now
+    return None
