@@ -258,7 +258,7 @@ def test_step_hooks_and_state_dict_hooks():
     assert calls == []
 
     # a pre hook may replace the arguments of step
-    opt.register_step_pre_hook(lambda o, args, kwargs: ((), {"closure": lambda: 7.0}))
+    opt.register_step_pre_hook(lambda o, args, kwargs: (args, {"closure": lambda: 7.0}))  # args holds the optimizer
     assert opt.step() == 7.0
     bad = npgrad.optim.Adam([p])
     bad.register_step_pre_hook(lambda o, args, kwargs: 3)

@@ -236,8 +236,12 @@ class LBFGS(Optimizer):
         d, t = array("d"), state.get("t")
         old_dirs = [y._data for y in state.get("old_dirs", None) or []]
         old_stps = [s._data for s in state.get("old_stps", None) or []]
-        ro = list(state.get("ro", None) or [])
+        ro = [r._data[()] if _is_tensor(r) else r for r in state.get("ro", None) or []]
         H_diag = state.get("H_diag")
+        if _is_tensor(H_diag):
+            H_diag = H_diag._data[()]
+        if "al" in state:
+            state["al"] = [_as_float(a) if a is not None else None for a in state["al"]]
         prev_flat_grad, prev_loss = array("prev_flat_grad"), state.get("prev_loss")
 
         n_iter = 0
@@ -329,8 +333,14 @@ class LBFGS(Optimizer):
         state["t"] = float(t)
         state["old_dirs"] = [Tensor._wrap(y) for y in old_dirs]
         state["old_stps"] = [Tensor._wrap(s) for s in old_stps]
-        state["ro"] = [float(r) for r in ro]
-        state["H_diag"] = float(H_diag)
+        # the scalars are kept as 0-d tensors of the parameters' dtype, as PyTorch keeps them
+        def scalar(value):
+            return Tensor._wrap(np.asarray(value, dtype=flat_grad.dtype))
+
+        state["ro"] = [scalar(r) for r in ro]
+        state["H_diag"] = H_diag if isinstance(H_diag, int) else scalar(H_diag)
+        if "al" in state:
+            state["al"] = [None if a is None else scalar(a) for a in state["al"]]
         state["prev_flat_grad"] = Tensor._wrap(prev_flat_grad)
         state["prev_loss"] = prev_loss
         return orig_loss

@@ -208,6 +208,14 @@ _use_kernels = True
 _batch = threading.local()  # the fused updates collected during one step (per thread)
 
 
+def _stepping_ids() -> set:
+    """Ids of the optimizers whose ``step`` is running in this thread (their hooks already ran)."""
+    ids = getattr(_batch, "stepping", None)
+    if ids is None:
+        ids = _batch.stepping = set()
+    return ids
+
+
 @contextlib.contextmanager
 def _batched_updates():
     """Collect the fused updates of one ``step`` and run them together (one hand-off to the threads)."""
@@ -332,25 +340,39 @@ class Optimizer:
     @staticmethod
     def _with_step_hooks(step):
         @functools.wraps(step)
-        def wrapper(self, *args, **kwargs):
-            for pre_hook in chain(_global_optimizer_pre_hooks.values(),
-                                  self._optimizer_step_pre_hooks.values()):
-                result = pre_hook(self, args, kwargs)
-                if result is not None:
-                    if isinstance(result, tuple) and len(result) == 2:
-                        args, kwargs = result
-                    else:
-                        raise RuntimeError(
-                            f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
-            with _batched_updates():
-                out = step(self, *args, **kwargs)
-            for post_hook in chain(self._optimizer_step_post_hooks.values(),
-                                   _global_optimizer_post_hooks.values()):
-                post_hook(self, args, kwargs)
-            return out
+        def wrapper(*args, **kwargs):
+            # the hooks see the bound optimizer as ``args[0]``, as in PyTorch
+            self = args[0]
+            stepping = _stepping_ids()
+            if id(self) in stepping:  # a subclass's step calling super().step(): hooks run once
+                return step(*args, **kwargs)
+            stepping.add(id(self))
+            try:
+                return Optimizer._hooked_step(step, self, args, kwargs)
+            finally:
+                stepping.discard(id(self))
 
         wrapper._hooked = True
         return wrapper
+
+    @staticmethod
+    def _hooked_step(step, self, args, kwargs):
+        """Run the pre hooks, ``step`` (its fused updates batched together), then the post hooks."""
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(),
+                              self._optimizer_step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
+        with _batched_updates():
+            out = step(*args, **kwargs)
+        for post_hook in chain(self._optimizer_step_post_hooks.values(),
+                               _global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
 
     def __getstate__(self) -> dict[str, Any]:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -374,7 +396,10 @@ class Optimizer:
             format_string += f"Parameter Group {i}\n"
             for key in sorted(group.keys()):
                 if key != "params":
-                    format_string += f"    {key}: {group[key]}\n"
+                    value = group[key]
+                    if _is_tensor(value) and value.ndim == 0:  # f"{t}" of a 0-d tensor is f"{t.item()}"
+                        value = value.item()
+                    format_string += f"    {key}: {value}\n"
         format_string += ")"
         return format_string
 
