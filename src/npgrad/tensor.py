@@ -508,6 +508,12 @@ class Tensor:
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------ repr
+    def __format__(self, format_spec):
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch; others as ``str``."""
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __repr__(self):
         body = _format_array(self._data)
         extras = []

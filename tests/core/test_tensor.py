@@ -271,3 +271,16 @@ def test_repr_matches_torch(name):
     expr = REPR_CASES[name]
     ref = golden(f"repr/{name}", lambda: repr(eval(expr, {"L": importlib.import_module("torch")})))
     assert repr(eval(expr, {"L": npgrad})) == str(ref)
+
+
+def test_format_spec_as_torch():
+    # a 0-d tensor formats as its number ("loss: {loss:.4f}"); other tensors only take an empty spec
+    t = npgrad.tensor(0.0123456)
+    assert f"{t:.3f}" == "0.012" and f"{t}" == "0.012345599941909313"
+    assert f"{npgrad.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+    with pytest.raises(TypeError, match="unsupported format string passed to Tensor.__format__"):
+        f"{npgrad.tensor([1.0]):.2f}"
+    if HAVE_TORCH:
+        import torch
+
+        assert f"{torch.tensor(0.0123456):.3f}" == "0.012" and f"{torch.tensor(0.0123456)}" == "0.012345599941909313"
