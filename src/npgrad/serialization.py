@@ -7,6 +7,7 @@ same folder, flushed and fsynced, then renamed over the target.
 """
 from __future__ import annotations
 
+import collections
 import io
 import json
 import math
@@ -18,13 +19,23 @@ import numpy as np
 FORMAT = "npgrad-state-v1"
 
 
-def _encode(obj, arrays):
-    from .tensor import Tensor
+def _encode(obj, arrays, memo=None):
+    """JSON-ready structure for ``obj``; tensors and arrays go into ``arrays``.
 
+    A tensor met twice (tied weights, the same tensor in two places) is stored once and
+    loads back as one tensor, as with ``torch.save``.
+    """
+    from .tensor import Size, Tensor
+
+    if memo is None:
+        memo = {}
     if isinstance(obj, Tensor):
+        if id(obj) in memo:
+            return memo[id(obj)][0]
         key = f"t{len(arrays)}"
         arrays[key] = np.ascontiguousarray(obj._data)
         out = {"T": key, "s": list(obj._data.shape)}
+        memo[id(obj)] = (out, obj)  # the object is kept alive so that its id stays unique
         if obj.requires_grad:
             out["rg"] = True
         if getattr(obj, "_is_param", False):
@@ -42,13 +53,16 @@ def _encode(obj, arrays):
         f = float(obj)
         return f if math.isfinite(f) else {"F": repr(f)}
     if isinstance(obj, dict):
-        return {"D": [[_encode(k, arrays), _encode(v, arrays)] for k, v in obj.items()]}
+        items = [[_encode(k, arrays, memo), _encode(v, arrays, memo)] for k, v in obj.items()]
+        return {"O": items} if isinstance(obj, collections.OrderedDict) else {"D": items}
+    if isinstance(obj, Size):
+        return {"S": [int(v) for v in obj]}
     if isinstance(obj, tuple):
-        return {"U": [_encode(v, arrays) for v in obj]}
+        return {"U": [_encode(v, arrays, memo) for v in obj]}
     if isinstance(obj, list):
-        return [_encode(v, arrays) for v in obj]
+        return [_encode(v, arrays, memo) for v in obj]
     if hasattr(obj, "__dataclass_fields__") or hasattr(obj, "_asdict"):
-        return _encode(obj._asdict() if hasattr(obj, "_asdict") else vars(obj), arrays)
+        return _encode(obj._asdict() if hasattr(obj, "_asdict") else vars(obj), arrays, memo)
     from ._dtype import dtype
 
     if isinstance(obj, dtype):
@@ -57,29 +71,39 @@ def _encode(obj, arrays):
                     "numbers, strings, None, and dicts/lists/tuples of those are supported")
 
 
-def _decode(obj, arrays):
-    from .tensor import Tensor
+def _decode(obj, arrays, memo=None):
+    from .tensor import Size, Tensor
 
+    if memo is None:
+        memo = {}
     if isinstance(obj, list):
-        return [_decode(v, arrays) for v in obj]
+        return [_decode(v, arrays, memo) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "T" in obj:
+        if obj["T"] in memo:
+            return memo[obj["T"]]
         t = Tensor._wrap(arrays[obj["T"]].reshape(obj["s"]))
         if obj.get("param"):
             from .nn.module import Parameter
 
-            return Parameter(t, requires_grad=obj.get("rg", False))
-        t.requires_grad = obj.get("rg", False)
+            t = Parameter(t, requires_grad=obj.get("rg", False))
+        else:
+            t.requires_grad = obj.get("rg", False)
+        memo[obj["T"]] = t
         return t
     if "A" in obj:
         return arrays[obj["A"]].reshape(obj["s"])
     if "F" in obj:
         return float(obj["F"])
-    if "D" in obj:
-        return {_hashable(_decode(k, arrays)): _decode(v, arrays) for k, v in obj["D"]}
+    if "D" in obj or "O" in obj:
+        pairs = obj["D"] if "D" in obj else obj["O"]
+        items = ((_hashable(_decode(k, arrays, memo)), _decode(v, arrays, memo)) for k, v in pairs)
+        return dict(items) if "D" in obj else collections.OrderedDict(items)
     if "U" in obj:
-        return tuple(_decode(v, arrays) for v in obj["U"])
+        return tuple(_decode(v, arrays, memo) for v in obj["U"])
+    if "S" in obj:
+        return Size(obj["S"])
     if "dtype" in obj:
         from . import _dtype
 
@@ -146,8 +170,12 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         pass
 
 
-def load(f, map_location=None, weights_only=None, mmap=None, **_kwargs):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Read what ``save`` wrote. A plain safetensors file loads as a flat dict of tensors.
+
+    ``f`` is a path (``str`` or ``os.PathLike``) or a binary file object. Everything
+    loads on the CPU, so ``map_location`` has nothing to move; nothing is unpickled, so
+    ``weights_only`` changes nothing either.
 
     A truncated, corrupted or foreign file raises ``RuntimeError`` naming the file.
     """
