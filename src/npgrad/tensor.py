@@ -1690,6 +1690,12 @@ class Tensor:
         _bump_version(self._data)
         return self
 
+    def bernoulli(self, p=None, generator=None):
+        """0/1 draws, each 1 with the probability this tensor (or ``p``) gives; same dtype."""
+        from .random import bernoulli
+
+        return bernoulli(self, p=p, generator=generator)
+
     def bernoulli_(self, p=0.5, generator=None):
         from .random import rng
         self._data[...] = rng(generator).random(self._data.shape) < _raw(p)
@@ -2245,17 +2251,28 @@ def _dt(dtype):
     return D.as_dtype(dtype).np
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    shape = _size_arg(size, "zeros")
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **kwargs):
+    shape = _size_arg(size or (kwargs.pop("size"),) if "size" in kwargs else size, "zeros")
+    _no_more(kwargs, "zeros")
     return Tensor._wrap(np.zeros(shape, dtype=_dt(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return Tensor._wrap(np.ones(_size_arg(size), dtype=_dt(dtype)), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **kwargs):
+    shape = _size_arg(size or (kwargs.pop("size"),) if "size" in kwargs else size)
+    _no_more(kwargs, "ones")
+    return Tensor._wrap(np.ones(shape, dtype=_dt(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
-    return Tensor._wrap(np.empty(_size_arg(size), dtype=_dt(dtype)), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None,
+          **kwargs):
+    shape = _size_arg(size or (kwargs.pop("size"),) if "size" in kwargs else size)
+    _no_more(kwargs, "empty")
+    return Tensor._wrap(np.empty(shape, dtype=_dt(dtype)), requires_grad)
+
+
+def _no_more(kwargs, name):
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -2503,8 +2520,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
     retain = bool(retain_graph)
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for x in inputs:
+            x.retain_grad()          # as PyTorch: a non-leaf input gets its .grad through retain_grad
     grads = {}
     roots = []
+    leaves = {}     # id(leaf) -> [leaf, summed gradient, owned]: hooks see the total, as in PyTorch
     for t, g in zip(tensors, grad_tensors):
         if not t.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -2519,13 +2543,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                                    f"output[0] has a shape of {Size(t._data.shape)!r}.")
             g = g.astype(t._data.dtype, copy=False)
         if t._node is None:
-            _accumulate_leaf(t, g)
+            if inputs is None or any(x is t for x in inputs):
+                _add_leaf_grad(leaves, t, g, False)
             continue
         slot = grads.setdefault(t._node, [None] * len(t._node.out_shapes))
         i = t._out_index
         slot[i] = g if slot[i] is None else slot[i] + g
         roots.append(t._node)
-    only = None if inputs is None else {id(x) for x in ([inputs] if isinstance(inputs, Tensor) else inputs)}
+    only = None if inputs is None else {id(x) for x in inputs}
     for node in _topo_order(roots):
         out_grads = grads.pop(node, None)
         if out_grads is None:
@@ -2570,27 +2595,37 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 g = g.astype(node.in_dtypes[k])
             if isinstance(edge, Tensor):
                 if only is None or id(edge) in only:
-                    _accumulate_leaf(edge, g, owned=getattr(node.ctx, "grads_owned", False))
+                    _add_leaf_grad(leaves, edge, g, getattr(node.ctx, "grads_owned", False))
             else:
                 nxt, idx = edge
                 slot = grads.setdefault(nxt, [None] * len(nxt.out_shapes))
                 slot[idx] = g if slot[idx] is None else slot[idx] + g
         if not retain:
             node.ctx = None
+    for leaf, g, owned in leaves.values():
+        _accumulate_leaf(leaf, g, owned)
+
+
+def _add_leaf_grad(leaves, leaf, g, owned):
+    """Sum the gradients reaching ``leaf`` during one backward pass (accumulated into .grad at its end)."""
+    entry = leaves.get(id(leaf))
+    if entry is None:
+        leaves[id(leaf)] = [leaf, g, owned]
+    else:
+        entry[1] = entry[1] + g
+        entry[2] = True
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated."""
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    saved = [(x.grad, x._hooks, x._retain) for x in inputs]
+    saved = [(x.grad, x._retain, None if x._node is None or x._node.retained is None else dict(x._node.retained))
+             for x in inputs]
     for x in inputs:
         x.grad = None
-        if x._node is not None:
-            x.retain_grad()
     try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph,
-                 inputs=[x for x in inputs if x._node is None])
+        backward(outputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
         result = []
         for x in inputs:
             if x.grad is None and not allow_unused:
@@ -2598,6 +2633,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "Set allow_unused=True if this is the desired behavior.")
             result.append(x.grad)
     finally:
-        for x, (g, h, r) in zip(inputs, saved):
+        for x, (g, flag, table) in zip(inputs, saved):
             x.grad = g
+            x._retain = flag         # backward(inputs=...) retained the non-leaves' gradients: undo that
+            if x._node is not None:
+                x._node.retained = table
     return tuple(result)

@@ -77,15 +77,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         n_out, n_grad = len(_as_list(outputs)), len(grad_outputs)
         if n_out != n_grad:
             raise RuntimeError(f"got {n_out} tensors and {n_grad} gradients")
-    # the engine retains the gradients of non-leaf inputs to read them: undo that afterwards
-    retained = [(x, x._retain, None if x._node.retained is None else dict(x._node.retained))
-                for x in inputs if x._node is not None]
-    try:
-        result = list(_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, True))
-    finally:
-        for x, flag, table in retained:
-            x._retain = flag
-            x._node.retained = table
+    result = list(_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, True))
     for i, (x, g) in enumerate(zip(inputs, result)):
         if g is None:
             if materialize_grads:

@@ -1,0 +1,62 @@
+"""backward(): leaf hooks on the summed gradient, non-leaf ``inputs``, and the ``inputs`` checks, as in PyTorch."""
+import numpy as np
+import pytest
+
+import npgrad
+from oracle import HAVE_TORCH
+
+
+def _libs():
+    libs = [npgrad]
+    if HAVE_TORCH:
+        import torch
+
+        libs.append(torch)
+    return libs
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_leaf_hook_sees_the_total_gradient_once(lib):
+    seen = []
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.register_hook(lambda g: seen.append(g.tolist()) or g.clamp(max=3))
+    (x * x).sum().backward()                      # x reaches the loss twice: 2x in total
+    assert seen == [[2.0, 4.0, 6.0]]
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_backward_inputs_may_be_non_leaves(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    (h * h).sum().backward(inputs=[h])
+    np.testing.assert_allclose(h.grad.numpy(), [4.0, 8.0, 12.0])
+    assert x.grad is None
+    assert h.retains_grad                          # torch retains a non-leaf input's gradient
+    h2 = x * 2
+    (h2 * h2).sum().backward(inputs=[h2, x], retain_graph=True)
+    np.testing.assert_allclose(h2.grad.numpy(), [4.0, 8.0, 12.0])
+    np.testing.assert_allclose(x.grad.numpy(), [8.0, 16.0, 24.0])
+    h3 = x * 2
+    g, = lib.autograd.grad((h3 * h3).sum(), [h3])
+    np.testing.assert_allclose(g.numpy(), [4.0, 8.0, 12.0])
+    assert not h3.retains_grad                        # grad() leaves no trace
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_backward_inputs_checks(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="`inputs` argument to `backward\\(\\)` cannot be empty."):
+        (x * x).sum().backward(inputs=[])
+    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"):
+        (x * x).sum().backward(inputs=[lib.ones(2)])
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_size_keyword_and_bernoulli_method(lib):
+    assert tuple(lib.zeros(size=(2,)).shape) == (2,) and tuple(lib.ones(size=(2, 3)).shape) == (2, 3)
+    assert tuple(lib.empty(size=(4,)).shape) == (4,)
+    lib.manual_seed(0)
+    b = lib.full((2000,), 0.3).bernoulli()
+    assert b.dtype == lib.float32 and set(np.unique(b.numpy())) <= {0.0, 1.0}
+    assert 0.25 < b.mean().item() < 0.35
