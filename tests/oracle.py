@@ -11,11 +11,14 @@ A test asks for a reference value by name::
 * torch missing, or ``NPGRAD_GOLDEN_ONLY=1``: the value is read from the golden
   file; a missing key is a test failure, never a skip.
 
-``compute`` returns an array, a number, or a tuple/list/dict of those.
+``compute`` returns an array, a number, or a tuple/list/dict of those; for
+structures of strings and numbers, ``golden.json(key, compute)`` keeps the whole
+result as one JSON string.
 """
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import pathlib
 
@@ -102,6 +105,10 @@ class Golden:
         except KeyError:
             raise AssertionError(
                 f"no golden value {key!r} in {self.path}: regenerate with tests/make_golden.py") from None
+
+    def json(self, key: str, compute):
+        """A structured reference (nested lists, dicts, strings, numbers), stored as one JSON string."""
+        return json.loads(str(self(key, lambda: json.dumps(compute()))))
 
     def save(self):
         if not self._recorded:

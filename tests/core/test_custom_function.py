@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import npgrad
-from oracle import HAVE_TORCH, Golden
+from oracle import Golden
 
 golden = Golden("custom_function")
 

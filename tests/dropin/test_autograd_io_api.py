@@ -8,7 +8,6 @@ Error cases give torch's exception type and wording, checked against torch when 
 """
 import collections
 import io
-import pathlib
 
 import numpy as np
 import pytest

@@ -8,7 +8,6 @@ registration errors, containers and ``copy.deepcopy``.  Type names differ only i
 namespace (``torch.float32`` / ``npgrad.float32``), which ``_ns`` maps.
 """
 import copy
-import json
 import re
 import warnings
 from collections import OrderedDict
@@ -58,7 +57,7 @@ def _plain(value):
 
 def _reference(key, build):
     """``build(torch)``, kept in the golden file as one JSON string."""
-    return json.loads(str(golden(key, lambda: json.dumps(_plain(build(_torch()))))))
+    return golden.json(key, lambda: _plain(build(_torch())))
 
 
 def _compare(key, build, ns=False):

@@ -43,7 +43,7 @@ def _plain(value):
 
 def _reference(key, build):
     """``build(torch)``, kept in the golden file as one JSON string."""
-    return json.loads(str(golden(key, lambda: json.dumps(_plain(build(_torch()))))))
+    return golden.json(key, lambda: _plain(build(_torch())))
 
 
 def _compare(key, build):

@@ -5,14 +5,13 @@ load-best training loop). Each runs once on npgrad; where torch is installed the
 runs on torch too, from the same starting weights, and the printed losses must agree.
 """
 import io
-import os
 import re
 from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
 
-from oracle import HAVE_TORCH, Golden
+from oracle import Golden
 
 golden = Golden("dropin")
 
@@ -171,7 +170,6 @@ PROGRAMS = {
 
 def run_program(text, lib, init, X, Y, path):
     import importlib
-    import sys
 
     mod = importlib.import_module(lib)
     code = text.replace("import torch.nn as nn", f"import {lib}.nn as nn") \

@@ -1021,7 +1021,7 @@ def test_matches_torch(name):
 
     fn = CASES[name]
     torch = lambda: importlib.import_module("torch")  # noqa: E731  (imported only where torch is wanted)
-    ref = json.loads(str(golden(name, lambda: json.dumps(describe(torch(), fn(torch()))))))
+    ref = golden.json(name, lambda: describe(torch(), fn(torch())))
     got = json.loads(json.dumps(describe(npgrad, fn(npgrad))))
     assert_same(got, ref, name)
 

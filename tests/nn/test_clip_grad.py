@@ -1,7 +1,6 @@
 """nn.utils: gradient clipping, parameter vectors and the L1/L2 penalty helpers, against torch."""
 import pathlib
 import sys
-import warnings
 
 import numpy as np
 import pytest

@@ -6,7 +6,6 @@ the golden files when torch is absent); ``torch.`` in a message reads ``npgrad.`
 import copy
 import pathlib
 import sys
-import warnings
 
 import numpy as np
 import pytest

@@ -1,8 +1,6 @@
 r"""ASGD: averaged stochastic gradient descent."""
 from __future__ import annotations
 
-import numpy as np
-
 from .optimizer import Optimizer, _grad_array, _is_tensor, _scalar_tensor, _to_scalar, _zeros_like, run_update
 
 __all__ = ["ASGD", "asgd_update"]

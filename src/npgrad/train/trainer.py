@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .callbacks import BestCheckpoint, Callback, StopOnNonFiniteLoss
+from .callbacks import Callback, StopOnNonFiniteLoss
 from .checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint
 from .metrics import classification_metrics, regression_metrics
 

@@ -6,7 +6,6 @@ import math
 import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
-from ...autograd.grad_mode import is_grad_enabled
 from ...ops import elementwise as E
 from ...random import rng
 from ...tensor import Tensor, _raw, _wrap_dim
