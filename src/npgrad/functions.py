@@ -21,7 +21,7 @@ _UNARY = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs
           "pow", "mm", "bmm", "mv", "dot", "outer", "eq", "ne", "lt", "le", "gt", "ge", "less", "greater",
           "logical_and", "logical_or", "logical_xor", "equal", "allclose", "isclose", "detach", "clone",
           "fliplr", "flipud", "broadcast_to", "std_mean", "var_mean", "is_floating_point", "is_tensor",
-          "median", "kthvalue", "aminmax", "diff", "take", "argwhere", "tile", "remainder", "fmod", "floor_divide",
+          "median", "kthvalue", "aminmax", "cummax", "cummin", "mode", "diff", "take", "argwhere", "tile", "remainder", "fmod", "floor_divide",
           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "index_fill", "index_copy"]
 
 __all__ = []

@@ -1018,6 +1018,47 @@ class Tensor:
             values, idx = values.squeeze(d), idx.squeeze(d)
         return values, idx
 
+    def cummax(self, dim):
+        """Running maximum along ``dim`` and where it was reached (the latest index on ties); NaN propagates."""
+        return _CumMax(*self._running(dim, np.maximum))
+
+    def cummin(self, dim):
+        """Running minimum along ``dim`` and where it was reached (the latest index on ties); NaN propagates."""
+        return _CumMin(*self._running(dim, np.minimum))
+
+    def _running(self, dim, ufunc):
+        d = _wrap_dim(dim, self.ndim) if self.ndim else 0
+        x = self._data if self.ndim else self._data.reshape(1)
+        best = ufunc.accumulate(x, axis=d)
+        # a position that equals the running extreme (or is the NaN that made it NaN) resets the index
+        reached = (x == best) | (np.isnan(x) & np.isnan(best)) if x.dtype.kind == "f" else (x == best)
+        shape = [1] * x.ndim
+        shape[d] = x.shape[d]
+        positions = np.where(reached, np.arange(x.shape[d]).reshape(shape), 0)
+        idx = Tensor._wrap(np.maximum.accumulate(positions, axis=d).astype(np.int64))
+        src = self if self.ndim else self.reshape(1)
+        values = src.gather(d, idx)
+        if not self.ndim:
+            values, idx = values.reshape(()), idx.reshape(())
+        return values, idx
+
+    def mode(self, dim=-1, keepdim=False):
+        """The most frequent value along ``dim`` (the smallest on ties) and its last index."""
+        d = _wrap_dim(dim, self.ndim) if self.ndim else 0
+        x = self._data if self.ndim else self._data.reshape(1)
+        rows = np.moveaxis(x, d, -1).reshape(-1, x.shape[d])
+        found = np.empty(rows.shape[0], dtype=np.int64)
+        for r, row in enumerate(rows):
+            values, counts = np.unique(row, return_counts=True)
+            found[r] = np.flatnonzero(row == values[np.argmax(counts)])[-1]
+        shape = list(np.moveaxis(x, d, -1).shape[:-1])
+        idx = Tensor._wrap(np.expand_dims(found.reshape(shape), d))
+        src = self if self.ndim else self.reshape(1)
+        values = src.gather(d, idx)
+        if not keepdim or not self.ndim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return _Mode(values, idx)
+
     def aminmax(self, *, dim=None, keepdim=False):
         """``(min, max)`` of all elements or along ``dim``."""
         if dim is None:
@@ -1842,6 +1883,9 @@ _TopK = _return_type("topk")
 _Median = _return_type("median")
 _KthValue = _return_type("kthvalue")
 _AMinMax = _return_type("aminmax", ("min", "max"))
+_CumMax = _return_type("cummax")
+_CumMin = _return_type("cummin")
+_Mode = _return_type("mode")
 
 
 def _median_index(x, axis):
