@@ -60,3 +60,22 @@ def test_size_keyword_and_bernoulli_method(lib):
     b = lib.full((2000,), 0.3).bernoulli()
     assert b.dtype == lib.float32 and set(np.unique(b.numpy())) <= {0.0, 1.0}
     assert 0.25 < b.mean().item() < 0.35
+
+
+GRAD_FN_NAMES = [("x * 2", "MulBackward0"), ("x + x", "AddBackward0"), ("x.exp()", "ExpBackward0"),
+                 ("x.sum()", "SumBackward0"), ("x.mean()", "MeanBackward0"), ("x.relu()", "ReluBackward0"),
+                 ("x.sigmoid()", "SigmoidBackward0"), ("x.tanh()", "TanhBackward0"), ("x @ x.t()", "MmBackward0"),
+                 ("lib.nn.functional.cross_entropy(x, lib.tensor([0, 2]))", "NllLossBackward0"),
+                 ("lib.nn.functional.linear(x, x)", "AddmmBackward0"), ("x.softmax(1)", "SoftmaxBackward0")]
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("expr,name", GRAD_FN_NAMES)
+def test_grad_fn_names_as_torch(lib, expr, name):
+    x = lib.ones(2, 3, requires_grad=True)
+    if "linear" in expr:
+        out = lib.nn.functional.linear(x, lib.ones(4, 3), lib.zeros(4))
+    else:
+        out = eval(expr, {"x": x, "lib": lib})
+    assert out.grad_fn.name() == name
+    assert repr(out).endswith(f"grad_fn=<{name}>)")

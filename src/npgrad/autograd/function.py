@@ -16,6 +16,10 @@ import numpy as np
 from .grad_mode import is_grad_enabled, no_grad
 from .versions import note as _note_versions
 
+# npgrad ops whose PyTorch counterpart (in the common case) carries another name
+_TORCH_NAMES = {"_FusedCrossEntropy": "NllLoss", "_LayerNorm": "NativeLayerNorm", "_CTCLoss": "CtcLoss",
+                "_Linear": "Addmm", "MatMul": "Mm", "Reshape": "View"}
+
 # ops whose output shares its input's memory
 VIEW_FUNCTIONS = frozenset({"GetItem", "Reshape", "Permute", "Expand", "Split"})
 
@@ -68,7 +72,11 @@ class Node:
         self.hooks = None  # {output_index: [hook, ...]} for Tensor.register_hook
 
     def name(self):
-        return f"{self.fn.__name__}Backward"
+        """PyTorch's name for this node: ``MulBackward0`` for npgrad's ops, ``MyFnBackward`` for a user's Function."""
+        fn = self.fn
+        if getattr(fn, "user_function", None) is not None:
+            return f"{fn.__name__}Backward"
+        return f"{_TORCH_NAMES.get(fn.__name__, fn.__name__.lstrip('_'))}Backward0"
 
     def __repr__(self):
         return f"<{self.name()} object>"
@@ -202,7 +210,7 @@ class Function(ArrayFunction):
             node_class = type(cls.__name__, (ArrayFunction,), {
                 "forward": staticmethod(functools.partial(_user_forward, cls)),
                 "backward": staticmethod(functools.partial(_user_backward, cls)),
-                "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+                "user_function": cls, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
             type.__setattr__(cls, "_node_class", node_class)
         plain = {}
         out = ArrayFunction.apply.__func__(node_class, *args, _user_inputs=args, _plain_outputs=plain, **kwargs)
