@@ -4,9 +4,18 @@ from .layers.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigm
                                 LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU,
                                 Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from .layers.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d
+from .layers.activation import RReLU, Softmax2d
+from .layers.channelshuffle import ChannelShuffle
+from .layers.distance import CosineSimilarity, PairwiseDistance
+from .layers.dropout import Dropout3d, FeatureAlphaDropout
 from .layers.embedding import Embedding
 from .layers.linear import Bilinear, Flatten, Identity, LazyLinear, Linear, Unflatten
 from .layers.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
+from .layers.norm import BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm
+from .layers.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
+                             ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                             ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .layers.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .module import (Buffer, Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
                      Sequential)
 from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase

@@ -23,6 +23,19 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class RReLU(Module):
+    r"""Randomized leaky ReLU (Xu et al., 2015): slope :math:`a \sim U(\text{lower}, \text{upper})` for
+    :math:`x < 0` while training, :math:`a = (\text{lower} + \text{upper}) / 2` in eval mode."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
 
 
 class LeakyReLU(Module):
@@ -286,3 +299,12 @@ class Softmin(_SoftmaxBase):
 class LogSoftmax(_SoftmaxBase):
     def forward(self, input):
         return F.log_softmax(input, self.dim)
+
+
+class Softmax2d(Module):
+    r""":func:`softmax` over the channels (dim -3) of a ``(N, C, H, W)`` or ``(C, H, W)`` input."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
+        return F.softmax(input, -3, _stacklevel=5)

@@ -33,6 +33,21 @@ class Dropout2d(_DropoutNd):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
+class Dropout3d(_DropoutNd):
+    r"""Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability :math:`p` and scale the
+    rest by :math:`1/(1-p)` while training."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
 class AlphaDropout(_DropoutNd):
     def forward(self, input):
         return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    r""":class:`AlphaDropout` of whole channels (dim 1) while training."""
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)
