@@ -20,5 +20,7 @@ from .module import (Buffer, Module, ModuleDict, ModuleList, Parameter, Paramete
                      Sequential)
 from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .layers.attention import MultiheadAttention
+from .layers.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                                 TransformerEncoderLayer)
 from . import utils
 from .loss import *  # noqa: F401,F403
