@@ -284,3 +284,19 @@ def test_format_spec_as_torch():
         import torch
 
         assert f"{torch.tensor(0.0123456):.3f}" == "0.012" and f"{torch.tensor(0.0123456)}" == "0.012345599941909313"
+
+
+def test_relu_keeps_nan_as_torch():
+    x = npgrad.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+    y = x.relu()
+    np.testing.assert_array_equal(y.detach().numpy(), [np.nan, 0.0, 0.0, 2.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 0.0, 1.0])   # torch: grad unless result <= 0
+    if HAVE_TORCH:
+        import torch
+
+        xt = torch.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+        yt = xt.relu()
+        yt.sum().backward()
+        np.testing.assert_array_equal(yt.detach().numpy(), y.detach().numpy())
+        np.testing.assert_array_equal(xt.grad.numpy(), x.grad.numpy())
