@@ -273,16 +273,21 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    """x if x > 0 else slope * x, written without a per-element branch (``max(x, 0) + slope min(x, 0)``:
+    one of the two terms is exactly 0); NaN stays NaN."""
+
     @staticmethod
     def forward(ctx, x, slope):
         ctx.slope = slope
         ctx.save_for_backward(x > 0)
-        return np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+        return np.maximum(x, 0) + np.minimum(x, 0) * slope
 
     @staticmethod
     def backward(ctx, g):
         (pos,) = ctx.saved_tensors
-        return np.where(pos, g, g * ctx.slope), None
+        factor = pos.astype(g.dtype)
+        factor += (1 - factor) * ctx.slope           # exactly 1 where x > 0, exactly slope elsewhere
+        return g * factor, None
 
 
 class Elu(Function):
