@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
+from .. import memory
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -22,7 +23,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        return a + b if alpha == 1 else a + alpha * b
+        return np.add(a, b if alpha == 1 else alpha * b, out=memory.like(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -33,7 +34,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        return np.subtract(a, b if alpha == 1 else alpha * b, out=memory.like(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -45,13 +46,13 @@ class Mul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.needs_input_grad[0] else None)
-        return a * b
+        return np.multiply(a, b, out=memory.like(a, b))
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return (g * b if ctx.needs_input_grad[0] else None,
-                g * a if ctx.needs_input_grad[1] else None)
+        return (np.multiply(g, b, out=memory.like(g, b)) if ctx.needs_input_grad[0] else None,
+                np.multiply(g, a, out=memory.like(g, a)) if ctx.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -59,7 +60,7 @@ class Div(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf or nan, silently as in PyTorch
-            return a / b
+            return np.true_divide(a, b, out=memory.like(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -72,11 +73,11 @@ class Div(Function):
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):
-        return -a
+        return np.negative(a, out=memory.like(a))
 
     @staticmethod
     def backward(ctx, g):
-        return -g
+        return np.negative(g, out=memory.like(g))
 
 
 class Pow(Function):
@@ -109,14 +110,14 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):
-            y = np.exp(x)
+            y = np.exp(x, out=memory.like(x))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * y
+        return np.multiply(g, y, out=memory.like(g, y))
 
 
 class Expm1(Function):
@@ -213,14 +214,14 @@ class Cos(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
-        y = np.tanh(x)
+        y = np.tanh(x, out=memory.like(x))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * (1 - y * y)
+        return np.multiply(g, 1 - y * y, out=memory.like(g, y))
 
 
 def sigmoid_array(x):
@@ -228,7 +229,7 @@ def sigmoid_array(x):
     exponential overflows to inf and the result is 0 (no branch per element, ~8x faster than a
     sign-split ``np.where`` on random signs)."""
     with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-x))
+        return np.true_divide(1, 1 + np.exp(-x), out=memory.like(x))
 
 
 class Sigmoid(Function):
@@ -241,7 +242,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * y * (1 - y)
+        return np.multiply(g * y, 1 - y, out=memory.like(g, y))
 
 
 class LogSigmoid(Function):
@@ -261,15 +262,17 @@ class LogSigmoid(Function):
 class Relu(Function):
     @staticmethod
     def forward(ctx, x):
-        mask = ~(x <= 0)        # PyTorch passes the gradient unless the output is <= 0 (so at NaN too)
+        # PyTorch passes the gradient unless the output is <= 0 (so at NaN too)
+        mask = np.less_equal(x, 0, out=memory.empty(x.shape, np.bool_))
+        np.logical_not(mask, out=mask)
         ctx.save_for_backward(mask)
         # max(x, 0) keeps NaN, as PyTorch does (np.where on a random mask is ~10x slower)
-        return np.maximum(x, np.zeros((), x.dtype))
+        return np.maximum(x, np.zeros((), x.dtype), out=memory.empty(x.shape, x.dtype))
 
     @staticmethod
     def backward(ctx, g):
         (mask,) = ctx.saved_tensors
-        return g * mask
+        return np.multiply(g, mask, out=memory.empty(np.broadcast_shapes(g.shape, mask.shape), g.dtype))
 
 
 class LeakyRelu(Function):
@@ -280,14 +283,14 @@ class LeakyRelu(Function):
     def forward(ctx, x, slope):
         ctx.slope = slope
         ctx.save_for_backward(x > 0)
-        return np.maximum(x, 0) + np.minimum(x, 0) * slope
+        return np.add(np.maximum(x, 0), np.minimum(x, 0) * slope, out=memory.like(x))
 
     @staticmethod
     def backward(ctx, g):
         (pos,) = ctx.saved_tensors
         factor = pos.astype(g.dtype)
         factor += (1 - factor) * ctx.slope           # exactly 1 where x > 0, exactly slope elsewhere
-        return g * factor, None
+        return np.multiply(g, factor, out=memory.like(g, factor)), None
 
 
 class Elu(Function):
@@ -336,12 +339,12 @@ class Silu(Function):
     def forward(ctx, x):
         s = sigmoid_array(x)
         ctx.save_for_backward(x, s)
-        return x * s
+        return np.multiply(x, s, out=memory.like(x, s))
 
     @staticmethod
     def backward(ctx, g):
         x, s = ctx.saved_tensors
-        return g * s * (1 + x * (1 - s))
+        return np.multiply(g * s, 1 + x * (1 - s), out=memory.like(g, s))
 
 
 class Softplus(Function):

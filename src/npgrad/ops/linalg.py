@@ -1,9 +1,22 @@
 """Matrix products."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import memory
 from ..autograd.function import ArrayFunction as Function
+
+
+def _out(a, b):
+    """A leased ``out=`` for ``a @ b`` when both are float matrices (or stacks) of one dtype, else None."""
+    if a.ndim < 2 or b.ndim < 2 or a.dtype != b.dtype or a.dtype.kind != "f":
+        return None
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    if math.prod(shape) * a.dtype.itemsize < memory.MIN_BYTES:
+        return None
+    return memory.empty(shape, a.dtype)
 
 
 class MatMul(Function):
@@ -19,7 +32,7 @@ class MatMul(Function):
             sb = "x".join(map(str, b.shape if b.ndim > 1 else b.shape + (1,)))
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return np.matmul(a, b, out=_out(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -30,11 +43,13 @@ class MatMul(Function):
         g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            b2_t = np.swapaxes(b2, -1, -2)
+            ga = np.matmul(g2, b2_t, out=_out(g2, b2_t))
             if a.ndim == 1:
                 ga = ga.reshape(-1, a.shape[0]).sum(0)
         if ctx.needs_input_grad[1]:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            a2_t = np.swapaxes(a2, -1, -2)
+            gb = np.matmul(a2_t, g2, out=_out(a2_t, g2))
             if b.ndim == 1:
                 gb = gb[..., 0].reshape(-1, b.shape[0]).sum(0)
         return ga, gb

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
+from ... import memory
 from ...ops import elementwise as E
 from ...random import rng
 from ...tensor import Tensor, _raw, _wrap_dim
@@ -34,7 +35,7 @@ class _Linear(Function):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
                                f"{w.shape[1]}x{w.shape[0]})")
         ctx.save_for_backward(x, w)
-        y = x @ w.T
+        y = np.matmul(x, w.T, out=memory.empty(x.shape[:-1] + w.shape[:1], np.result_type(x, w)))
         if b is not None:
             y += b
         return y
@@ -42,7 +43,9 @@ class _Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        gx = g @ w if ctx.needs_input_grad[0] else None
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gx = np.matmul(g, w, out=memory.empty(g.shape[:-1] + w.shape[1:], np.result_type(g, w)))
         gw = gb = None
         if ctx.needs_input_grad[1]:
             g2 = g.reshape(-1, g.shape[-1])
