@@ -2296,22 +2296,33 @@ def _dt(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **kwargs):
-    shape = _size_arg(size or (kwargs.pop("size"),) if "size" in kwargs else size, "zeros")
+    shape = _size_arg(_creation_size(size, kwargs, "zeros"), "zeros")
     _no_more(kwargs, "zeros")
     return Tensor._wrap(np.zeros(shape, dtype=_dt(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **kwargs):
-    shape = _size_arg(size or (kwargs.pop("size"),) if "size" in kwargs else size)
+    shape = _size_arg(_creation_size(size, kwargs, "ones"))
     _no_more(kwargs, "ones")
     return Tensor._wrap(np.ones(shape, dtype=_dt(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None,
           **kwargs):
-    shape = _size_arg(size or (kwargs.pop("size"),) if "size" in kwargs else size)
+    shape = _size_arg(_creation_size(size, kwargs, "empty"))
     _no_more(kwargs, "empty")
     return Tensor._wrap(np.empty(shape, dtype=_dt(dtype)), requires_grad)
+
+
+def _creation_size(size, kwargs, name):
+    """The size of ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``; none at all is torch's TypeError."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        return (kwargs.pop("size"),)
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    return size
 
 
 def _no_more(kwargs, name):
