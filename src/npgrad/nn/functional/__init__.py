@@ -2,4 +2,5 @@
 from .basic import *  # noqa: F401,F403
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .loss import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403

@@ -1,0 +1,685 @@
+r"""Convolutions, transposed convolutions, ``unfold`` (im2col) and ``fold`` (col2im), for 1, 2 and 3 spatial dims.
+
+One N-d path serves them all. A convolution reads the padded input through a strided window view
+(``im2col``), copies it once into a contiguous ``(B, C \cdot \prod k, L)`` matrix and multiplies it by the
+weight with one BLAS matrix product per group. Its adjoint, ``col2im``, adds the columns back into place
+with one strided view per kernel offset. The input gradient of a convolution is ``col2im`` of
+:math:`W^\top \partial y`; a transposed convolution is that same adjoint run forwards, and its input
+gradient is the convolution of the output gradient.
+
+The batch goes through in blocks of a few MB of columns, so that columns are consumed while in cache
+and never held for the whole batch (backward makes them again).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ...autograd.function import ArrayFunction as Function
+from .basic import _c_name
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "unfold", "fold"]
+
+_TYPE_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+# --------------------------------------------------------------------------- the shared pieces
+
+
+def _windows(big, kernel, stride, dilation, windows):
+    """Read-only view ``(B, C, *kernel, *windows)`` of ``big`` with
+    ``view[b, c, k, q] = big[b, c, q * stride + k * dilation]`` (per spatial dim).
+
+    The positions are not bounds-checked: on the wide grid of :class:`_Shape` a window row runs on into
+    the next row of ``big`` (and into the extra plane of zeros at its end)."""
+    n = len(kernel)
+    s = big.strides
+    shape = big.shape[:2] + tuple(kernel) + tuple(windows)
+    strides = (s[:2] + tuple(s[2 + i] * dilation[i] for i in range(n))
+               + tuple(s[2 + i] * stride[i] for i in range(n)))
+    return np.lib.stride_tricks.as_strided(big, shape, strides, writeable=False)
+
+
+def _im2col(big, kernel, stride, dilation, windows):
+    """The sliding blocks of ``big`` as one contiguous ``(B, C * prod(kernel), prod(windows))`` matrix."""
+    cols = np.ascontiguousarray(_windows(big, kernel, stride, dilation, windows))
+    return cols.reshape(big.shape[0], big.shape[1] * math.prod(kernel), math.prod(windows))
+
+
+def _col2im(cols, size, kernel, stride, dilation, windows):
+    """Adjoint of :func:`_im2col`: ``cols`` of shape ``(B, C, *kernel, *windows)`` summed into a zero
+    array ``(B, C, *size)``, one strided view per kernel offset (overlapping blocks add up).
+
+    As in :func:`_windows`, a window may run past the end of a row into the next one (see :class:`_Shape`);
+    the positions of one kernel offset are still all distinct, so each ``+=`` is an ordinary add.
+    """
+    big = np.zeros(cols.shape[:2] + tuple(size), dtype=cols.dtype)
+    if cols.size == 0:
+        return big
+    n = len(kernel)
+    flat = big.reshape(big.shape[0], big.shape[1], math.prod(size))
+    s = big.strides
+    strides = s[:2] + tuple(s[2 + i] * stride[i] for i in range(n))
+    every = (slice(None), slice(None))
+    for k in np.ndindex(*kernel):
+        offset = sum(k[i] * dilation[i] * s[2 + i] for i in range(n)) // big.itemsize
+        target = np.lib.stride_tricks.as_strided(flat[:, :, offset:], cols.shape[:2] + tuple(windows), strides)
+        target += cols[every + k]
+    return big
+
+
+def _place(a, lo, size):
+    """``a`` written at offset ``lo`` (per spatial dim) into a zero array ``(B, C, *size)``: zero padding."""
+    if all(p == 0 for p in lo) and tuple(size) == a.shape[2:]:
+        return a
+    big = np.zeros(a.shape[:2] + tuple(size), dtype=a.dtype)
+    big[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(lo, a.shape[2:]))] = a
+    return big
+
+
+def _crop(big, lo, size):
+    """The block ``big[..., lo:lo + size]`` (per spatial dim), a view."""
+    return big[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(lo, size))]
+
+
+def _sum_but_channels(g):
+    """The bias gradient: ``g`` of shape ``(B, C, *spatial)`` summed over all dims but the channels."""
+    return g.reshape(g.shape[0], g.shape[1], math.prod(g.shape[2:])).sum((0, 2))
+
+
+_BLOCK_BYTES = 4 << 20
+
+
+def _blocks(batch, item_bytes):
+    """The batch cut into blocks whose column matrices take about ``_BLOCK_BYTES``: a block's columns are
+    made, multiplied and consumed while they are still in cache, and never exist for the whole batch."""
+    step = max(1, _BLOCK_BYTES // max(1, item_bytes))
+    return [slice(b, min(b + step, batch)) for b in range(0, batch, step)]
+
+
+class Convolution(Function):
+    r"""N-d convolution (``transposed=False``) or its adjoint (``transposed=True``) with bias, one node.
+
+    Convolution, per group, with :math:`X_\text{col}` the ``im2col`` matrix of the padded input:
+
+    .. math:: y = W X_\text{col} + b, \qquad \partial W = \textstyle\sum_b \partial y\, X_\text{col}^\top,
+              \qquad \partial x = \text{col2im}(W^\top \partial y)
+
+    The transposed convolution swaps the roles: :math:`y = \text{col2im}(W^\top x) + b`,
+    :math:`\partial x = W\, \text{im2col}(\partial y)`,
+    :math:`\partial W = \textstyle\sum_b x\, \text{im2col}(\partial y)^\top`.
+
+    ``padding`` holds ``(lo, hi)`` per spatial dim (``'same'`` may be asymmetric) for a convolution and the
+    symmetric ``p`` per dim for a transposed one; all checks are done by the caller. The batch is processed
+    in blocks (:func:`_blocks`); the columns are made again in backward rather than kept.
+
+    Example:
+        >>> import npgrad
+        >>> x, w = npgrad.ones(1, 1, 3, 3), npgrad.ones(1, 1, 2, 2)
+        >>> Convolution.apply(x, w, None, [1, 1], [(0, 0), (0, 0)], [1, 1], False, [0, 0], 1).tolist()
+        [[[[4.0, 4.0], [4.0, 4.0]]]]
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, transposed, output_padding, groups):
+        shape = _Shape(x.shape, w.shape, stride, padding, dilation, transposed, output_padding, groups)
+        ctx.save_for_backward(x, w)
+        ctx.shape = shape
+        w_g = shape.grouped_weight(w)
+        c_out = shape.c_out
+        y = np.empty((shape.batch, c_out, *(shape.outer if transposed else shape.inner)), dtype=x.dtype)
+        bias = b.reshape((c_out,) + (1,) * (y.ndim - 2)) if b is not None else 0
+        for s in shape.blocks(x.dtype):
+            if transposed:
+                block = shape.crop(shape.col2im(np.matmul(w_g.transpose(0, 2, 1), shape.grid_of(x[s]))))
+            else:
+                block = shape.from_grid(np.matmul(w_g, shape.im2col(x[s])))
+            np.add(block, bias, out=y[s])
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        shape = ctx.shape
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        w_g = shape.grouped_weight(w)
+        gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+        gw = np.zeros(w_g.shape, dtype=w.dtype) if need_w else None
+        for s in shape.blocks(gy.dtype):
+            if shape.transposed:
+                # the output gradient read through the windows the forward wrote to: a convolution of gy
+                gcols = shape.im2col(gy[s])
+                if need_x:
+                    gx[s] = shape.from_grid(np.matmul(w_g, gcols))
+                if need_w:
+                    gw += np.matmul(shape.grid_of(x[s]), gcols.transpose(0, 1, 3, 2)).sum(0)
+            else:
+                gy_s = shape.grid_of(gy[s])
+                if need_w:
+                    gw += np.matmul(gy_s, shape.im2col(x[s]).transpose(0, 1, 3, 2)).sum(0)
+                if need_x:
+                    gx[s] = shape.crop(shape.col2im(np.matmul(w_g.transpose(0, 2, 1), gy_s)))
+        gb = _sum_but_channels(gy) if need_b else None
+        return gx, gw.reshape(w.shape) if need_w else None, gb, None, None, None, None, None, None
+
+
+class _Shape:
+    """The geometry of one convolution, named as for a convolution; a transposed one runs it backwards.
+
+    * ``big``: the zero-padded input (convolution) or the uncropped output (transposed), of which the
+      block ``outer`` at offset ``lo`` is the input or the output;
+    * ``inner``: the window positions, i.e. the output of a convolution or the input of a transposed one.
+
+    With stride 1 the windows may be laid on a wider ``grid``: every dim but the first spans the whole of
+    ``big``, so that a window row runs on into the next row of ``big``. The columns then copy and add
+    whole images at a time instead of row by row; the extra positions are computed on zeros and dropped
+    (``big`` gets one more plane of zeros to run into).
+    """
+
+    def __init__(self, x_shape, w_shape, stride, padding, dilation, transposed, output_padding, groups):
+        kernel, n = tuple(w_shape[2:]), len(w_shape) - 2
+        if transposed:
+            inner = list(x_shape[2:])
+            full = [(inner[i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 for i in range(n)]
+            lo = list(padding)
+            outer = [full[i] - 2 * padding[i] + output_padding[i] for i in range(n)]
+            big = [max(full[i], lo[i] + outer[i]) for i in range(n)]
+            self.c_in, self.c_out = x_shape[1], w_shape[1] * groups
+        else:
+            outer = list(x_shape[2:])
+            lo = [p[0] for p in padding]
+            big = [outer[i] + padding[i][0] + padding[i][1] for i in range(n)]
+            inner = [(big[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(n)]
+            self.c_in, self.c_out = x_shape[1], w_shape[0]
+        self.batch, self.groups, self.transposed = x_shape[0], groups, transposed
+        self.kernel, self.stride, self.dilation, self.taps = kernel, stride, dilation, math.prod(kernel)
+        self.inner, self.outer, self.lo = inner, outer, lo
+        # worth it where the columns outweigh the channels on the grid, which are cropped from it
+        across = self.c_in if transposed else self.c_out
+        spread = self.c_out if transposed else self.c_in
+        wide = (n > 1 and all(s == 1 for s in stride) and big[1:] != inner[1:]
+                and spread * math.prod(kernel) > across)
+        self.grid = [inner[0], *big[1:]] if wide else inner
+        self.big = [big[0] + 1, *big[1:]] if wide else big
+        self.length = math.prod(self.grid)
+        self.spread = spread  # the channels of ``big``
+
+    def grouped_weight(self, w):
+        """``w`` as ``(groups, its dim 0 / groups, its dim 1 * taps)``."""
+        return w.reshape(self.groups, w.shape[0] // self.groups, w.shape[1] * self.taps)
+
+    def blocks(self, dtype):
+        return _blocks(self.batch, self.spread * self.taps * self.length * np.dtype(dtype).itemsize)
+
+    def im2col(self, a):
+        """The columns ``(b, groups, spread / groups * taps, length)`` of a block ``a`` of ``outer`` arrays."""
+        cols = _im2col(_place(a, self.lo, self.big), self.kernel, self.stride, self.dilation, self.grid)
+        return cols.reshape(a.shape[0], self.groups, self.spread // self.groups * self.taps, self.length)
+
+    def col2im(self, cols):
+        """The adjoint of :meth:`im2col`, before :meth:`crop`: the columns summed into ``big``."""
+        cols = cols.reshape(cols.shape[0], self.spread, *self.kernel, *self.grid)
+        return _col2im(cols, self.big, self.kernel, self.stride, self.dilation, self.grid)
+
+    def crop(self, big):
+        return _crop(big, self.lo, self.outer)
+
+    def grid_of(self, a):
+        """A block ``(b, channels, *inner)`` on the grid, as ``(b, groups, channels / groups, length)``."""
+        a = _place(a, [0] * len(self.grid), self.grid)
+        return a.reshape(a.shape[0], self.groups, a.shape[1] // self.groups, self.length)
+
+    def from_grid(self, a):
+        """The ``inner`` positions of a block ``(b, groups, channels / groups, length)`` on the grid."""
+        a = a.reshape(a.shape[0], a.shape[1] * a.shape[2], *self.grid)
+        return _crop(a, [0] * len(self.grid), self.inner)
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _int_list(fn, arg, value, n):
+    """An int (repeated ``n`` times) or a sequence of ints, as a list: PyTorch's ``IntArrayRef[n]`` argument."""
+    if isinstance(value, (int, np.integer)):
+        return [int(value)] * n
+    if isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            if not isinstance(v, (int, np.integer)):
+                raise TypeError(f"{fn}(): argument '{arg}' must be tuple of ints, but found element of type "
+                                f"{type(v).__name__} at pos {i}")
+        return [int(v) for v in value]
+    raise TypeError(f"{fn}(): argument '{arg}' must be tuple of ints, not {type(value).__name__}")
+
+
+def _expand(arg, values, n):
+    """A parameter given once or per spatial dim, as ``n`` values."""
+    if len(values) == 1:
+        return values * n
+    if len(values) != n:
+        raise RuntimeError(f"expected {arg} to be a single integer value or a list of {n} values to match the "
+                           f"convolution dimensions, but got {arg}={values}")
+    return list(values)
+
+
+def _as_2d(values, fill):
+    """1-d parameters as the 2-d ones PyTorch's kernels report (a leading dim of ``fill``)."""
+    return [fill] + list(values) if len(values) == 1 else list(values)
+
+
+def _named(label, values, sep):
+    """``label_height: 1 label_width: 2`` (and ``label_depth`` first in 3-d) as in PyTorch's messages."""
+    names = ("depth", "height", "width")[3 - len(values):]
+    return sep.join(f"{label}_{d}: {v}" for d, v in zip(names, values))
+
+
+def _check_dtypes(x, w, b):
+    if b is not None and b._data.dtype != x._data.dtype:
+        raise RuntimeError(f"Input type ({_c_name(x)}) and bias type ({_c_name(b)}) should be the same")
+    if w._data.dtype != x._data.dtype:
+        xt, wt = _TYPE_NAMES.get(x._data.dtype.name), _TYPE_NAMES.get(w._data.dtype.name)
+        if x._data.dtype == np.float32:
+            raise RuntimeError(f"Input type (torch.{xt}Tensor) and weight type (torch.{wt}Tensor) should be the "
+                               "same or input should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {xt} but found {wt}")
+    if x._data.dtype == np.bool_:
+        raise NotImplementedError(f"\"slow_conv{max(2, w.ndim - 2)}d_cpu\" not implemented for 'Bool'")
+
+
+def _convolution(x, w, b, stride, padding, dilation, transposed, output_padding, groups, shown_shape=None):
+    """Checks of ``torch.convolution`` (shapes, then types, then the kernels' own), then the op.
+
+    ``x`` is batched here; ``padding`` is ``(lo, hi)`` per dim for a convolution. ``shown_shape`` is the
+    input shape PyTorch's messages show when ``'same'`` padded the input asymmetrically first.
+    """
+    n = w.ndim - 2
+    stride = _expand("stride", stride, n)
+    if not (padding and isinstance(padding[0], tuple)):  # 'same' gives (lo, hi) pairs already
+        padding = _expand("padding", padding, n)
+    if not transposed:
+        padding = [p if isinstance(p, tuple) else (p, p) for p in padding]
+    dilation = _expand("dilation", dilation, n)
+    output_padding = _expand("output_padding", output_padding, n)
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    pads = [p for pair in padding for p in pair] if not transposed else padding
+    if any(p < 0 for p in pads):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    w_shape, x_shape = list(w.shape), list(shown_shape or x.shape)
+    if w.ndim != x.ndim:
+        raise RuntimeError(f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight {w_shape}, but got "
+                           f"{x.ndim}-dimensional input of size {x_shape} instead")
+    if w_shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {w_shape} instead")
+    if w_shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                           f"got weight of size [{w_shape}] instead")
+    kernel = w_shape[2:]
+    if not transposed:
+        if x.shape[1] != w_shape[1] * groups:
+            raise RuntimeError(f"Given groups={groups}, weight of size {w_shape}, expected input{x_shape} to have "
+                               f"{w_shape[1] * groups} channels, but got {x.shape[1]} channels instead")
+        if b is not None and (b.ndim != 1 or b.shape[0] != w_shape[0]):
+            raise RuntimeError(f"Given weight of size {w_shape}, expected bias to be 1-dimensional with "
+                               f"{w_shape[0]} elements, but got bias of size {list(b.shape)} instead")
+        padded = [x.shape[2 + i] + padding[i][0] + padding[i][1] for i in range(n)]
+        spans = [dilation[i] * (kernel[i] - 1) + 1 for i in range(n)]
+        if any(p < s for p, s in zip(padded, spans)):
+            raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                               f"Kernel size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than "
+                               "actual input size")
+    else:
+        if x.shape[1] != w_shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected input{x_shape} to have "
+                               f"{w_shape[0]} channels, but got {x.shape[1]} channels instead")
+        if b is not None and (b.ndim != 1 or b.shape[0] != w_shape[1] * groups):
+            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected bias to be 1-dimensional "
+                               f"with {w_shape[1] * groups} elements, but got bias of size {list(b.shape)} instead")
+    _check_dtypes(x, w, b)
+    if x._data.size == 0 and x.shape[0] != 0 and x.shape[1] != 0:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(x.shape)}")
+    _check_kernel(transposed, kernel, stride, dilation, output_padding, padding, w_shape, x.shape)
+    y = Convolution.apply(x, w, b, stride, padding, dilation, transposed, output_padding, groups)
+    if x.shape[1] == 0 and x.shape[0] != 0:
+        return y[:, :0]  # as PyTorch: an input without channels gives an output without channels
+    return y
+
+
+def _check_kernel(transposed, kernel, stride, dilation, output_padding, padding, w_shape, x_shape):
+    """The checks of PyTorch's CPU kernels (a 1-d convolution runs as a 2-d one there)."""
+    n = len(kernel)
+    if not transposed and 0 in dilation:
+        raise RuntimeError(f"dilation should be greater than zero, but got {_as_2d(dilation, 1)}")
+    if 0 in kernel:
+        if n == 3:
+            raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} "
+                               "(TxHxW)")
+        raise RuntimeError("kernel size should be greater than zero, but got "
+                           f"{_named('kernel', _as_2d(kernel, 1), ' ')}")
+    if not transposed:
+        return
+    if 0 in dilation:
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           f"{_named('dilation', _as_2d(dilation, 1), ', ')}")
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           f"{_named('output_padding', _as_2d(output_padding, 0), ' ')} "
+                           f"{_named('stride', _as_2d(stride, 1), ' ')} {_named('dilation', _as_2d(dilation, 1), ' ')}")
+    if 0 in w_shape:
+        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {w_shape}")
+    size = list(x_shape[2:])
+    out = [(size[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + output_padding[i] + 1
+           for i in range(n)]
+    if x_shape[0] != 0 and any(o < 1 for o in out):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, _as_2d(size, 1)))}). Calculated "
+                           f"output size per channel: ({' x '.join(map(str, _as_2d(out, 1)))}). Output size is too "
+                           "small")
+
+
+def _batched(fn, n, input):
+    """``input`` with its batch dim (an unbatched input gets one of size 1), and whether it had one."""
+    if input.ndim not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {fn}, but got input of "
+                           f"size: {list(input.shape)}")
+    return (input, True) if input.ndim == n + 2 else (input.unsqueeze(0), False)
+
+
+def _conv(fn, n, input, weight, bias, stride, padding, dilation, groups):
+    x, batched = _batched(fn, n, input)
+    stride = _int_list(fn, "stride", stride, n)
+    dilation = _int_list(fn, "dilation", dilation, n)
+    shown = None
+    if isinstance(padding, str):
+        padding, shown = _string_padding(padding, x, weight, stride, dilation, groups)
+    else:
+        padding = _int_list(fn, "padding", padding, n)
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    y = _convolution(x, weight, bias, stride, padding, dilation, False, [0], groups, shown)
+    return y if batched else y.squeeze(0)
+
+
+def _string_padding(padding, x, weight, stride, dilation, groups):
+    """``'valid'`` (none) or ``'same'`` (output size = input size; the odd pixel of an even span goes on
+    the high side, as in PyTorch), as ``(lo, hi)`` per dim, and the input shape PyTorch's messages show."""
+    if padding == "valid":
+        return [0], None
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    k = weight.ndim
+    if k <= 2:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if k != x.ndim:
+        raise RuntimeError(f"Expected {k}-dimensional input for {k}-dimensional weight{list(weight.shape)}, but got "
+                           f"{x.ndim}-dimensional input of size {list(x.shape)} instead")
+    n = k - 2
+    if len(stride) not in (1, n):
+        raise RuntimeError(f"stride cannot broadcast to {n} dimensions")
+    if len(dilation) not in (1, n):
+        raise RuntimeError(f"dilation cannot broadcast to {n} dimensions")
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    pads = []
+    for i in range(n):
+        d = dilation[0] if len(dilation) == 1 else dilation[i]
+        total = d * (weight.shape[2 + i] - 1)
+        pads.append((total // 2, total - total // 2))
+    if any(lo != hi for lo, hi in pads):
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+                      "copy of the input be created", UserWarning, stacklevel=4)
+        return pads, list(x.shape[:2]) + [x.shape[2 + i] + hi - lo for i, (lo, hi) in enumerate(pads)]
+    return pads, None
+
+
+def _conv_transpose(fn, n, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    x, batched = _batched(fn, n, input)
+    stride = _int_list(fn, "stride", stride, n)
+    padding = _int_list(fn, "padding", padding, n)
+    output_padding = _int_list(fn, "output_padding", output_padding, n)
+    dilation = _int_list(fn, "dilation", dilation, n)
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    y = _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
+    return y if batched else y.squeeze(0)
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    r"""1-d cross-correlation of ``(N, C_in, L)`` (or ``(C_in, L)``) with ``weight`` ``(C_out, C_in/groups, k)``:
+
+    .. math:: y[n, o, l] = b[o] + \sum_{c, j} W[o, c, j]\, x_\text{pad}[n, c, l\,s + j\,d]
+
+    ``padding`` is an int, a 1-tuple, ``'valid'`` or ``'same'`` (stride 1 only).
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.conv1d(npgrad.ones(2, 3, 10), npgrad.ones(4, 3, 3), padding="same").shape
+        npgrad.Size([2, 4, 10])
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    r"""2-d cross-correlation of ``(N, C_in, H, W)`` (or ``(C_in, H, W)``) with ``(C_out, C_in/groups, kH, kW)``:
+
+    .. math:: y[n, o, h, w] = b[o] + \sum_{c, i, j} W[o, c, i, j]\,
+              x_\text{pad}[n, c, h s_0 + i d_0, w s_1 + j d_1]
+
+    Output size per dim: :math:`\lfloor (L + 2p - d(k - 1) - 1) / s \rfloor + 1`.
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.conv2d(npgrad.ones(1, 3, 28, 28), npgrad.ones(8, 3, 3, 3), stride=2, padding=1).shape
+        npgrad.Size([1, 8, 14, 14])
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    r"""3-d cross-correlation of ``(N, C_in, D, H, W)`` (or unbatched) with ``(C_out, C_in/groups, kD, kH, kW)``.
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.conv3d(npgrad.ones(1, 2, 4, 4, 4), npgrad.ones(3, 2, 2, 2, 2)).shape
+        npgrad.Size([1, 3, 3, 3, 3])
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    r"""1-d transposed convolution (the gradient of :func:`conv1d` with respect to its input), ``weight``
+    of shape ``(C_in, C_out/groups, k)``. Output length:
+
+    .. math:: (L - 1)s - 2p + d(k - 1) + \text{output\_padding} + 1
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.conv_transpose1d(npgrad.ones(2, 3, 5), npgrad.ones(3, 4, 3), stride=2).shape
+        npgrad.Size([2, 4, 11])
+    """
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    r"""2-d transposed convolution ("deconvolution"), ``weight`` of shape ``(C_in, C_out/groups, kH, kW)``:
+    each input pixel scatters ``x[n, c, h, w] W[c, o]`` into the output at ``(h s_0 - p_0, w s_1 - p_1)``.
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.conv_transpose2d(npgrad.ones(1, 8, 7, 7), npgrad.ones(8, 4, 4, 4), stride=2, padding=1).shape
+        npgrad.Size([1, 4, 14, 14])
+    """
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    r"""3-d transposed convolution, ``weight`` of shape ``(C_in, C_out/groups, kD, kH, kW)``.
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.conv_transpose3d(npgrad.ones(1, 2, 3, 3, 3), npgrad.ones(2, 1, 2, 2, 2), stride=2).shape
+        npgrad.Size([1, 1, 6, 6, 6])
+    """
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+# --------------------------------------------------------------------------- unfold and fold
+
+
+class Im2Col(Function):
+    """Sliding blocks of a zero-padded ``(B, C, H, W)`` input as ``(B, C kH kW, L)``; backward is col2im."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, dilation, padding, stride, windows):
+        big = [x.shape[2 + i] + 2 * padding[i] for i in range(2)]
+        ctx.geometry = (kernel, stride, dilation, windows, padding, big, x.shape)
+        return _im2col(_place(x, padding, big), kernel, stride, dilation, windows)
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, dilation, windows, padding, big, x_shape = ctx.geometry
+        cols = np.ascontiguousarray(g).reshape(x_shape[:2] + tuple(kernel) + tuple(windows))
+        big = _col2im(cols, big, kernel, stride, dilation, windows)
+        return np.ascontiguousarray(_crop(big, padding, x_shape[2:])), *(None,) * 5
+
+
+class Col2Im(Function):
+    """Sums ``(B, C kH kW, L)`` blocks into a zero-padded ``(B, C, H, W)`` output, cropped; backward is im2col."""
+
+    @staticmethod
+    def forward(ctx, cols, output_size, kernel, dilation, padding, stride, windows):
+        channels = cols.shape[1] // math.prod(kernel)
+        big = [output_size[i] + 2 * padding[i] for i in range(2)]
+        ctx.geometry = (kernel, stride, dilation, windows, padding, big)
+        cols = np.ascontiguousarray(cols).reshape((cols.shape[0], channels) + tuple(kernel) + tuple(windows))
+        return np.ascontiguousarray(_crop(_col2im(cols, big, kernel, stride, dilation, windows), padding, output_size))
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, dilation, windows, padding, big = ctx.geometry
+        return _im2col(_place(g, padding, big), kernel, stride, dilation, windows), *(None,) * 6
+
+
+def _pair_arg(name, value):
+    """PyTorch's ``_pair`` followed by its check that the result has two entries."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2:
+        raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(values)}")
+    return [int(v) for v in values]
+
+
+def _check_block_args(kernel, dilation, padding, stride, order):
+    """The positivity checks of im2col/col2im, in their order."""
+    checks = {
+        "kernel": (kernel[0] > 0 and kernel[1] > 0,
+                   f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
+                   f"kernel_width: {kernel[1]}"),
+        "dilation": (dilation[0] > 0 and dilation[1] > 0,
+                     f"dilation should be greater than zero, but got dilation_height: {dilation[0]} "
+                     f"dilation_width: {dilation[1]}"),
+        "padding": (padding[0] >= 0 and padding[1] >= 0,
+                    f"padding should be non-negative, but got pad_height: {padding[0]} pad_width: {padding[1]}"),
+        "stride": (stride[0] > 0 and stride[1] > 0,
+                   f"stride should be greater than zero, but got stride_height: {stride[0]} "
+                   f"stride_width: {stride[1]}"),
+    }
+    for name in order:
+        ok, message = checks[name]
+        if not ok:
+            raise RuntimeError(message)
+
+
+def _block_counts(size, kernel, dilation, padding, stride):
+    """Number of sliding blocks along each dim (floor division, as PyTorch's ``div_rtn``)."""
+    return [(size[i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(2)]
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    r"""Extract sliding local blocks (im2col): ``(N, C, H, W)`` (or ``(C, H, W)``) to
+    ``(N, C \prod k, L)`` with :math:`L = \prod_d \lfloor (S_d + 2p_d - d_d(k_d - 1) - 1)/s_d \rfloor + 1`.
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.unfold(npgrad.ones(2, 3, 5, 5), kernel_size=2).shape
+        npgrad.Size([2, 12, 16])
+    """
+    kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
+    padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
+    _check_block_args(kernel, dilation, padding, stride, ("kernel", "dilation", "padding", "stride"))
+    if input.ndim < 3:
+        if input.ndim == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.ndim}, {input.ndim - 1}], but "
+                         f"got {input.ndim})")
+    shape = list(input.shape)
+    if input.ndim not in (3, 4) or 0 in shape[-3:]:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {shape}")
+    windows = _block_counts(shape[-2:], kernel, dilation, padding, stride)
+    if windows[0] < 1 or windows[1] < 1:
+        raise RuntimeError(f"Given input with spatial size ({shape[-2]}, {shape[-1]}), kernel_size=({kernel[0]}, "
+                           f"{kernel[1]}), dilation=({dilation[0]}, {dilation[1]}), padding=({padding[0]}, "
+                           f"{padding[1]}), calculated shape of the array of sliding blocks as ({windows[0]}, "
+                           f"{windows[1]}), but its components must be at least one.")
+    if input._data.dtype.kind in "iu":
+        raise NotImplementedError(f"\"im2col_out_cpu\" not implemented for '{_TYPE_NAMES[input._data.dtype.name]}'")
+    if input.ndim == 3:
+        return Im2Col.apply(input.unsqueeze(0), kernel, dilation, padding, stride, windows).squeeze(0)
+    return Im2Col.apply(input, kernel, dilation, padding, stride, windows)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    r"""Combine sliding local blocks into a containing tensor (col2im, the adjoint of :func:`unfold`):
+    ``(N, C \prod k, L)`` (or ``(C \prod k, L)``) to ``(N, C, *output_size)``, overlapping values summed.
+
+    Example:
+        >>> import npgrad, npgrad.nn.functional as F
+        >>> F.fold(npgrad.ones(1, 4, 16), output_size=(5, 5), kernel_size=2)[0, 0, :2].tolist()
+        [[1.0, 2.0, 2.0, 2.0, 1.0], [2.0, 4.0, 4.0, 4.0, 2.0]]
+    """
+    size = _pair_arg("output_size", output_size)
+    kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
+    padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
+    _check_block_args(kernel, dilation, padding, stride, ("kernel", "stride", "dilation", "padding"))
+    shape = list(input.shape)
+    if not ((input.ndim == 2 and 0 not in shape) or (input.ndim == 3 and 0 not in shape[1:])):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {shape}")
+    planes, length = shape[-2:]  # PyTorch's messages count dims as if batched
+    if planes % (kernel[0] * kernel[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+                           f"but got input.size(1)={planes} and kernel_size=({kernel[0]}, {kernel[1]}).")
+    windows = _block_counts(size, kernel, dilation, padding, stride)
+    setting = (f"Given output_size=({size[0]}, {size[1]}), kernel_size=({kernel[0]}, {kernel[1]}), dilation="
+               f"({dilation[0]}, {dilation[1]}), padding=({padding[0]}, {padding[1]}), stride=({stride[0]}, "
+               f"{stride[1]}), ")
+    if length != windows[0] * windows[1]:
+        raise RuntimeError(f"{setting}expected size of input's dimension 2 to match the calculated number of "
+                           f"sliding blocks {windows[0]} * {windows[1]} = {windows[0] * windows[1]}, but got "
+                           f"input.size(2)={length}.")
+    if windows[0] < 1 or windows[1] < 1:
+        raise RuntimeError(f"{setting}calculated shape of the array of sliding blocks as ({windows[0]}, "
+                           f"{windows[1]}), which is too small (non-positive)")
+    if input._data.dtype.kind in "iub":
+        raise NotImplementedError(f"\"col2im_out_cpu\" not implemented for '{_TYPE_NAMES[input._data.dtype.name]}'")
+    if input.ndim == 2:
+        return Col2Im.apply(input.unsqueeze(0), size, kernel, dilation, padding, stride, windows).squeeze(0)
+    return Col2Im.apply(input, size, kernel, dilation, padding, stride, windows)
