@@ -29,3 +29,5 @@ from .layers.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose
 from .layers.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
                              AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d,
                              LPPool3d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
+from .layers.embedding import EmbeddingBag
+from .layers.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

@@ -4,3 +4,5 @@ from .attention import multi_head_attention_forward, scaled_dot_product_attentio
 from .loss import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
+from .embedding_bag import *  # noqa: F401,F403
