@@ -292,7 +292,8 @@ def _train_parser(sub):
     p.add_argument("--target", help="the target column of a CSV file (default: the last column)")
     p.add_argument("--task", choices=["auto", "classification", "regression"],
                    help="default auto: classification for a non-numeric or small-integer target")
-    p.add_argument("--model", help=f"mlp:H1,H2[:dropout=P] or bigru-attn:HIDDEN (default {d['model']})")
+    p.add_argument("--model", help=f"mlp:H1,H2[:dropout=P], bigru-attn:HIDDEN or cnn:C1,C2[:dropout=P] "
+                                   f"(default {d['model']})")
     p.add_argument("--loss", help="a loss of npgrad.nn (default CrossEntropyLoss, or MSELoss for regression)")
     p.add_argument("--optimizer", help=f"any optimizer of npgrad.optim, NAME[:key=value,...] (default {d['optimizer']})")
     p.add_argument("--lr", type=float, help=f"learning rate (default {d['lr']})")

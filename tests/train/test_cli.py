@@ -41,6 +41,22 @@ def test_default_run_reaches_the_accuracy_floor(tmp_path, capsys):
     assert evaluated["accuracy"] == pytest.approx(summary["test_accuracy"])
 
 
+def test_cnn_run_on_the_digits(tmp_path, capsys):
+    """`--model cnn:16,32`: the digits read as 8x8 images, conv 3x3 -> ReLU -> max-pool twice."""
+    out = tmp_path / "run"
+    assert main(["train", "--model", "cnn:16,32", "--epochs", "12", "--out", str(out), "--no-progress"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["test_accuracy"] >= 0.97
+    state = npgrad.load(str(out / "best.safetensors"))
+    assert {k: tuple(v.shape) for k, v in state.items()} == {
+        "1.weight": (16, 1, 3, 3), "1.bias": (16,), "4.weight": (32, 16, 3, 3), "4.bias": (32,),
+        "8.weight": (10, 128), "8.bias": (10,)}
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    evaluated = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert evaluated["accuracy"] == pytest.approx(summary["test_accuracy"])
+
+
 def test_small_run_evaluate_and_predict_csv(tmp_path, capsys):
     rng = np.random.default_rng(0)
     table = tmp_path / "table.csv"
@@ -79,12 +95,14 @@ def _bad(tmp_path):
         "unknown optimizer": (["--optimizer", "Adamm"], "unknown optimizer 'Adamm'"),
         "unknown dataset": (["--data", "mnist"], "unknown dataset 'mnist'"),
         "bad model": (["--model", "mlp:a,b"], "hidden sizes"),
+        "bad cnn side": (["--model", "cnn:8:side=7"], "side=7 does not fit them"),
         "bad option": (["--epochs", "many"], "invalid int value"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing file", "unknown column", "non-numeric", "one class",
-                                  "unknown optimizer", "unknown dataset", "bad model", "bad option"])
+                                  "unknown optimizer", "unknown dataset", "bad model", "bad cnn side",
+                                  "bad option"])
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     argv, message = _bad(tmp_path)[case]
     assert main(["train", "--out", str(tmp_path / "run"), *argv]) == 2

@@ -7,6 +7,12 @@
 * ``bigru-attn:HIDDEN`` — ``npgrad.train.seq_models.BiGRUAttention``, which reads each
   sample as a sequence of rows (8 rows of 8 pixels for the digits); ``bigru-attn:32:seq_len=8``
   sets the number of steps (default: the square root of the feature count).
+* ``cnn:16,32`` — a small convolutional network that reads each sample as a one-channel
+  square image (8×8 for the digits; ``cnn:16,32:side=8`` sets the side): per channel count,
+  :math:`\\mathrm{Conv2d}(3\\times 3, \\text{padding } 1) \\to \\mathrm{ReLU} \\to
+  \\mathrm{MaxPool2d}(2)` (the pooling left out once the image is 1 pixel wide), then
+  :math:`\\mathrm{Flatten} \\to \\mathrm{Linear}(\\cdot, k)`; ``:dropout=0.1`` adds dropout
+  before the last layer.
 """
 from __future__ import annotations
 
@@ -82,4 +88,32 @@ def build_model(spec: str, in_features: int, out_features: int):
                                  f"seq_len={seq_len} does not divide them (set bigru-attn:H:seq_len=N)")
         return BiGRUAttention(n_features=in_features // seq_len, seq_len=seq_len, hidden=hidden[0],
                               n_classes=out_features)
-    raise ModelSpecError(f"unknown model {spec!r}: use mlp:H1,H2,... or bigru-attn:HIDDEN")
+    if kind == "cnn":
+        return _cnn(_hidden_sizes(parts[0] or "16,32", spec), _options(parts[1:], spec), spec, in_features,
+                    out_features)
+    raise ModelSpecError(f"unknown model {spec!r}: use mlp:H1,H2,..., bigru-attn:HIDDEN or cnn:C1,C2,...")
+
+
+def _cnn(channels, options, spec, in_features, out_features):
+    """``cnn:C1,C2,...``: conv 3×3 → ReLU → max-pool 2 per entry, on the features read as a square image."""
+    from .. import nn
+
+    side = int(options.pop("side", round(math.sqrt(in_features))))
+    dropout = float(options.pop("dropout", 0.0))
+    if options:
+        raise ModelSpecError(f"unknown option {next(iter(options))!r} in model spec {spec!r}; cnn takes side, dropout")
+    if side <= 0 or side * side != in_features:
+        raise ModelSpecError(f"cnn reads the {in_features} features as a square image; side={side} does not fit "
+                             "them (set cnn:C1,C2:side=N with N*N features)")
+    layers, width = [nn.Unflatten(1, (1, side, side))], 1
+    for c in channels:
+        layers += [nn.Conv2d(width, c, 3, padding=1), nn.ReLU()]
+        if side >= 2:
+            layers.append(nn.MaxPool2d(2))
+            side //= 2
+        width = c
+    layers.append(nn.Flatten())
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(width * side * side, out_features))
+    return nn.Sequential(*layers)
