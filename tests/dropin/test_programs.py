@@ -1,7 +1,8 @@
 """PyTorch programs run unchanged after ``import torch`` becomes ``import npgrad as torch``.
 
 The programs are the tutorials' own (cross-entropy with AdamW and Adam, the save-best /
-load-best training loop). Each runs once on npgrad; where torch is installed the same text
+load-best training loop) and a small CNN in the classic shape (Conv2d, BatchNorm2d, max and
+average pooling, SGD with momentum). Each runs once on npgrad; where torch is installed the same text
 runs on torch too, from the same starting weights, and the printed losses must agree.
 """
 import io
@@ -154,10 +155,63 @@ def _data(seed, n, d, c):
 
 def _init(shapes, seed):
     rng = np.random.default_rng(seed)
-    return {k: (rng.standard_normal(s) * 0.2).astype(np.float32) for k, s in shapes.items()}
+    init = {k: (rng.standard_normal(s) * 0.2).astype(np.float32) for k, s in shapes.items()}
+    for k in init:  # batch-norm buffers start as torch's do
+        if k.endswith("running_mean"):
+            init[k] = np.zeros(shapes[k], np.float32)
+        elif k.endswith("running_var"):
+            init[k] = np.ones(shapes[k], np.float32)
+        elif k.endswith("num_batches_tracked"):
+            init[k] = np.array(0)
+    return init
 
+
+CNN_PROGRAM = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.fc1 = nn.Linear(16, 32)
+        self.fc2 = nn.Linear(32, 4)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.bn1(self.conv1(x))))   # 8x8 -> 4x4
+        x = F.avg_pool2d(F.relu(self.conv2(x)), 2)        # 4x4 -> 2x2 -> 1x1
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return self.fc2(x)
+
+model = Net()
+model.load_state_dict(INIT)
+optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+images = torch.tensor(X).view(-1, 1, 8, 8)
+labels = torch.tensor(Y)
+model.train()
+for step in range(15):
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    print(f"Loss: {loss.item():.8f}")
+model.eval()
+with torch.no_grad():
+    correct = (model(images).argmax(dim=1) == labels).sum().item()
+print(f"accuracy {correct / len(labels):.4f} running_var {model.bn1.running_var.sum().item():.6f}")
+'''
 
 PROGRAMS = {
+    "cnn": (CNN_PROGRAM, {"conv1.weight": (8, 1, 3, 3), "conv1.bias": (8,), "bn1.weight": (8,), "bn1.bias": (8,),
+                          "bn1.running_mean": (8,), "bn1.running_var": (8,), "bn1.num_batches_tracked": (),
+                          "conv2.weight": (16, 8, 3, 3), "conv2.bias": (16,), "fc1.weight": (32, 16),
+                          "fc1.bias": (32,), "fc2.weight": (4, 32), "fc2.bias": (4,)}, (64, 64, 4)),
     "adamw": (ADAMW_PROGRAM, {"fc.weight": (5, 10), "fc.bias": (5,)}, (32, 10, 5)),
     "classifier": (CLASSIFIER_PROGRAM, {"fc1.weight": (64, 10), "fc1.bias": (64,), "fc2.weight": (3, 64),
                                         "fc2.bias": (3,)}, (100, 10, 3)),
