@@ -295,3 +295,56 @@ __all__ += ["max", "min", "std_mean", "var_mean", "is_tensor", "is_floating_poin
             "from_dlpack", "searchsorted", "bucketize", "atleast_1d", "atleast_2d", "set_printoptions",
             "use_deterministic_algorithms", "set_num_threads", "get_num_threads", "hstack", "vstack", "row_stack",
             "column_stack", "bincount", "finfo", "iinfo", "promote_types", "result_type", "can_cast", "addmm"]
+
+
+# --------------------------------------------------------------------------- nn.functional at the top level
+# ``torch.conv2d``, ``torch.max_pool2d`` ...: the functions whose top-level form takes the same arguments as the
+# ``nn.functional`` one (the others, e.g. ``torch.batch_norm`` or the losses with an integer ``reduction``, keep
+# ATen's own argument lists and are left out). nn.functional is imported on the first call, not with npgrad.
+_SAME_AS_FUNCTIONAL = {
+    "conv1d": "conv1d", "conv2d": "conv2d", "conv3d": "conv3d", "conv_transpose1d": "conv_transpose1d",
+    "conv_transpose2d": "conv_transpose2d", "conv_transpose3d": "conv_transpose3d",
+    "max_pool1d": "max_pool1d", "max_pool2d": "max_pool2d", "max_pool3d": "max_pool3d",
+    "max_pool1d_with_indices": "max_pool1d_with_indices", "avg_pool1d": "avg_pool1d",
+    "adaptive_avg_pool1d": "adaptive_avg_pool1d", "adaptive_max_pool1d": "adaptive_max_pool1d_with_indices",
+    "pixel_shuffle": "pixel_shuffle", "pixel_unshuffle": "pixel_unshuffle", "channel_shuffle": "channel_shuffle",
+    "native_channel_shuffle": "native_channel_shuffle", "cosine_similarity": "cosine_similarity",
+    "pairwise_distance": "pairwise_distance", "pdist": "pdist", "bilinear": "bilinear", "prelu": "prelu",
+    "selu": "selu", "selu_": "selu_", "celu": "celu", "celu_": "celu_", "rrelu": "rrelu", "rrelu_": "rrelu_",
+    "hardshrink": "hardshrink", "threshold": "threshold", "threshold_": "threshold_", "relu_": "relu_",
+    "dropout": "dropout", "alpha_dropout": "alpha_dropout", "feature_alpha_dropout": "feature_alpha_dropout",
+    "rms_norm": "rms_norm",
+}
+
+
+def _from_functional(name, target):
+    def fn(*args, **kwargs):
+        from .nn import functional as F
+
+        return getattr(F, target)(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``npgrad.{name}(...)`` is ``npgrad.nn.functional.{target}(...)``."
+    return fn
+
+
+for _name, _target in _SAME_AS_FUNCTIONAL.items():
+    globals()[_name] = _from_functional(_name, _target)
+__all__ += list(_SAME_AS_FUNCTIONAL)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    """``torch.layer_norm``: ``nn.functional.layer_norm`` (``cudnn_enable`` has no effect on a CPU)."""
+    from .nn import functional as F
+
+    return F.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    """``torch.group_norm``: ``nn.functional.group_norm`` (``cudnn_enabled`` has no effect on a CPU)."""
+    from .nn import functional as F
+
+    return F.group_norm(input, num_groups, weight, bias, eps)
+
+
+__all__ += ["layer_norm", "group_norm"]
