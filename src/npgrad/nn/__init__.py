@@ -31,3 +31,5 @@ from .layers.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPo
                              LPPool3d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 from .layers.embedding import EmbeddingBag
 from .layers.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .layers.adaptive import AdaptiveLogSoftmaxWithLoss
+from .layers.pooling import FractionalMaxPool2d, FractionalMaxPool3d

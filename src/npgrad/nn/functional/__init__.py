@@ -6,3 +6,4 @@ from .conv import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
 from .embedding_bag import *  # noqa: F401,F403
+from .fractional_pool import *  # noqa: F401,F403

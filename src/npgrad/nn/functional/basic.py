@@ -47,11 +47,11 @@ class _Linear(Function):
         if ctx.needs_input_grad[0]:
             gx = np.matmul(g, w, out=memory.empty(g.shape[:-1] + w.shape[1:], np.result_type(g, w)))
         gw = gb = None
+        rows = math.prod(g.shape[:-1])     # explicit: a -1 cannot be inferred when a size is 0
         if ctx.needs_input_grad[1]:
-            g2 = g.reshape(-1, g.shape[-1])
-            gw = g2.T @ x.reshape(-1, x.shape[-1])
+            gw = g.reshape(rows, g.shape[-1]).T @ x.reshape(rows, x.shape[-1])
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            gb = g.reshape(-1, g.shape[-1]).sum(0)
+            gb = g.reshape(rows, g.shape[-1]).sum(0)
         return gx, gw, gb
 
 

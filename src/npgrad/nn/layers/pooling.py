@@ -268,3 +268,74 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
 
     def forward(self, input):
         return F.adaptive_avg_pool3d(input, self.output_size)
+
+
+class FractionalMaxPool2d(Module):
+    """Max over :math:`k_H \\times k_W` windows at pseudo-random steps: :func:`nn.functional.fractional_max_pool2d`.
+
+    Exactly one of ``output_size`` and ``output_ratio`` (in (0, 1)) is given; ``_random_samples``, when given, is
+    a buffer of shape :math:`(N, C, 2)` that fixes the windows.
+
+    Example:
+        >>> import npgrad
+        >>> m = npgrad.nn.FractionalMaxPool2d(3, output_ratio=(0.5, 0.5))
+        >>> m(npgrad.randn(20, 16, 50, 32)).shape
+        npgrad.Size([20, 16, 25, 16])
+    """
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _pair(output_size) if output_size is not None else None
+        self.output_ratio = _pair(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError("FractionalMaxPool2d requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None:
+            if not (0 < self.output_ratio[0] < 1 and 0 < self.output_ratio[1] < 1):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size, self.output_ratio,
+                                       self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool3d(Module):
+    """Max over :math:`k_T \\times k_H \\times k_W` windows at pseudo-random steps:
+    :func:`nn.functional.fractional_max_pool3d`.
+
+    Exactly one of ``output_size`` and ``output_ratio`` (in (0, 1)) is given; ``_random_samples``, when given, is
+    a buffer of shape :math:`(N, C, 3)` that fixes the windows.
+
+    Example:
+        >>> import npgrad
+        >>> npgrad.nn.FractionalMaxPool3d(2, output_size=(4, 5, 3))(npgrad.randn(2, 3, 8, 9, 7)).shape
+        npgrad.Size([2, 3, 4, 5, 3])
+    """
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+                isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size)):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = _triple(kernel_size)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _triple(output_size) if output_size is not None else None
+        self.output_ratio = _triple(output_ratio) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError("FractionalMaxPool3d requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None:
+            if not (0 < self.output_ratio[0] < 1 and 0 < self.output_ratio[1] < 1 and 0 < self.output_ratio[2] < 1):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return F.fractional_max_pool3d(input, self.kernel_size, self.output_size, self.output_ratio,
+                                       self.return_indices, _random_samples=self._random_samples)
