@@ -391,6 +391,9 @@ def _error_cases():
                 f"{name}/ptuple": lambda lib, mp=mp: mp(lib, 2, 1, (1, 1, 1, 1)),
                 f"{name}/dtuple": lambda lib, mp=mp: mp(lib, 2, 1, 0, (1, 1, 1, 1)),
                 f"{name}/kfloat": lambda lib, mp=mp: mp(lib, 2.0),
+                f"{name}/kfloat_second": lambda lib, mp=mp: mp(lib, (2, 2.0)),   # torch's "failed to unpack"
+                f"{name}/kbool_first": lambda lib, mp=mp: mp(lib, (True, 2)),
+                f"{name}/sfloat_second": lambda lib, mp=mp: mp(lib, 2, (1, 1.0)),
                 f"{name}/dim_low": lambda lib, mp=mp, s=s: mp(lib, 2, x=lib.zeros(tuple(s[2:]))),
                 f"{name}/dim_high": lambda lib, mp=mp, s=s: mp(lib, 2, x=lib.zeros(1, *s)),
                 f"{name}/empty_channels": lambda lib, mp=mp, s=s: mp(lib, 2, x=lib.zeros(s[0], 0, *s[2:])),

@@ -21,48 +21,13 @@ import numpy as np
 from ...autograd.function import ArrayFunction as Function
 from ...random import rng
 from ...tensor import Tensor, _scalar_name
-from .pool import _pair, _triple
+from .pool import _int_list, _pair, _triple, _type_name
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
            "fractional_max_pool3d_with_indices"]
 
 _FLOATS = frozenset({"float16", "float32", "float64"})
 _INT_MIN = -(2 ** 31)
-
-
-def _type_name(v):
-    """A type's name as PyTorch's argument parser prints it: bare for builtins and tensors, else qualified."""
-    t = type(v)
-    if t.__module__ == "builtins" or isinstance(v, Tensor):
-        return t.__name__
-    return f"{t.__module__}.{t.__qualname__}"
-
-
-def _is_int(v, first):
-    """An element PyTorch's parser takes in an int list: ints, NumPy ints and integer 0-dim tensors, and bools
-    except in the first place."""
-    if isinstance(v, Tensor):
-        return v.ndim == 0 and v._data.dtype.kind in "iu"
-    if isinstance(v, bool):
-        return not first
-    return isinstance(v, (int, np.integer))
-
-
-def _int_list(value, n, fn, name, pos):
-    """PyTorch's parsing of an int-list argument: an int repeated ``n`` times, a sequence of ints kept as it is,
-    with its messages (the first element is checked when the call is matched, the others when unpacked)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    if not isinstance(value, (tuple, list)):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, not {_type_name(value)}")
-    if value and not _is_int(value[0], True):
-        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, but found element of "
-                        f"type {_type_name(value[0])} at pos 0")
-    for i, v in enumerate(value):
-        if not _is_int(v, i == 0):
-            raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {i + 1} with error "
-                            f"\"type must be tuple of ints,but got {_type_name(v)}\"")
-    return tuple(int(v.item()) if isinstance(v, Tensor) else int(v) for v in value)
 
 
 def _c_int(v):

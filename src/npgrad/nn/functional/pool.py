@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ...autograd.function import ArrayFunction as Function
 from ...autograd.grad_mode import is_grad_enabled
-from ...tensor import _scalar_name
+from ...tensor import Tensor, _scalar_name
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
@@ -37,17 +37,42 @@ _INTS = frozenset({"int8", "int16", "int32", "int64", "uint8"})
 # --------------------------------------------------------------------------- arguments and checks
 
 
-def _ints(value, n, fn, name, pos):
-    """PyTorch's parsing of an int-list argument: an int is repeated ``n`` times, a sequence kept as it is."""
+def _type_name(v):
+    """A type's name as PyTorch's argument parser prints it: bare for builtins and tensors, else qualified."""
+    t = type(v)
+    if t.__module__ == "builtins" or isinstance(v, Tensor):
+        return t.__name__
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def _is_int(v, first):
+    """An element PyTorch's parser takes in an int list: ints, NumPy ints and integer 0-dim tensors, and bools
+    except in the first place."""
+    if isinstance(v, Tensor):
+        return v.ndim == 0 and v._data.dtype.kind in "iu"
+    if isinstance(v, bool):
+        return not first
+    return isinstance(v, (int, np.integer))
+
+
+def _int_list(value, n, fn, name, pos):
+    """PyTorch's parsing of an int-list argument: an int repeated ``n`` times, a sequence of ints kept as it is,
+    with its messages (the first element is checked when the call is matched, the others when unpacked)."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return (int(value),) * n
-    if isinstance(value, (tuple, list)):
-        for i, v in enumerate(value):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-                raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, but found "
-                                f"element of type {type(v).__name__} at pos {i}")
-        return tuple(int(v) for v in value)
-    raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, not {type(value).__name__}")
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, not {_type_name(value)}")
+    if value and not _is_int(value[0], True):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, but found element of "
+                        f"type {_type_name(value[0])} at pos 0")
+    for i, v in enumerate(value):
+        if not _is_int(v, i == 0):
+            raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {i + 1} with error "
+                            f"\"type must be tuple of ints,but got {_type_name(v)}\"")
+    return tuple(int(v.item()) if isinstance(v, Tensor) else int(v) for v in value)
+
+
+_ints = _int_list
 
 
 def _expand(values, n):
