@@ -19,6 +19,43 @@ def _erf(x):
     return erf(x)
 
 
+# --------------------------------------------------------------------------- activations: shared machinery
+# The activations built on exp, log or erf compute their output and its derivative d = dy/dx in one
+# pass (backward is then g * d): through the fused kernels of ``npgrad.kernels.activation`` for large
+# C-contiguous float32/float64 arrays, through their NumPy reference (``*_reference`` below) otherwise.
+ACTIVATION_KERNEL_MIN_SIZE = 4096   # below this, a kernel call (~2 us) is not worth it
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def use_activation_kernel(x) -> bool:
+    """Whether the fused activation kernels take ``x``: C-contiguous float32/float64, >= 4096 elements."""
+    return x.dtype in _KERNEL_DTYPES and x.size >= ACTIVATION_KERNEL_MIN_SIZE and x.flags.c_contiguous
+
+
+def activation_kernels():
+    """The module of fused activation kernels (imports Numba on first use)."""
+    from ..kernels import activation
+
+    return activation
+
+
+def with_derivative(ctx, x, kernel, reference, *params):
+    """``(y, dy/dx)`` of an activation, dy/dx only when ``x`` needs a gradient (else None):
+    ``activation_kernels().<kernel>(x, grad, *params)`` where it applies, ``reference(x, grad, *params)``
+    otherwise."""
+    grad = ctx.needs_input_grad[0]
+    if use_activation_kernel(x):
+        return getattr(activation_kernels(), kernel)(x, grad, *params)
+    return reference(x, grad, *params)
+
+
+def times_derivative(g, d):
+    """The backward of an activation that saved its derivative: ``g * d``."""
+    if use_activation_kernel(d):
+        return activation_kernels().times_derivative(g, d)
+    return np.multiply(g, d, out=memory.like(g, d))
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -245,18 +282,33 @@ class Sigmoid(Function):
         return np.multiply(g * y, 1 - y, out=memory.like(g, y))
 
 
+def _sigmoid_of(z, u):
+    """:math:`\\sigma(z)` from :math:`u = e^{-|z|}`: :math:`1/(1 + u)` for :math:`z \\ge 0`, :math:`u/(1 + u)`
+    below (exact down to the smallest subnormal, where :math:`1/(1 + e^{-z})` underflows early)."""
+    return np.where(z >= 0, 1, u) / (1 + u)
+
+
+def logsigmoid_reference(x, grad):
+    """:math:`\\log\\sigma(x) = \\min(x, 0) - \\log(1 + e^{-|x|})` (no overflow) and its derivative
+    :math:`\\sigma(-x)`, in NumPy."""
+    u = np.exp(-np.abs(x))
+    y = np.minimum(x, 0) - np.log1p(u)
+    return y, (_sigmoid_of(-x, u) if grad else None)
+
+
 class LogSigmoid(Function):
-    """log σ(x) = -softplus(-x), computed without overflow."""
+    """log σ(x) = -softplus(-x), computed without overflow; d/dx = σ(-x)."""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        y, d = with_derivative(ctx, x, "logsigmoid", logsigmoid_reference)
+        ctx.save_for_backward(d)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * sigmoid_array(-x)
+        (d,) = ctx.saved_tensors
+        return times_derivative(g, d)
 
 
 class Relu(Function):
@@ -293,58 +345,112 @@ class LeakyRelu(Function):
         return np.multiply(g, factor, out=memory.like(g, factor)), None
 
 
+def elu_reference(x, grad, negcoef, poscoef, negiptcoef, gradiptcoef=None):
+    """PyTorch's ELU in NumPy: ``poscoef x`` for x > 0, else ``negcoef (exp(negiptcoef x) - 1)``, and its
+    derivative ``poscoef`` / ``negcoef gradiptcoef exp(gradiptcoef x)`` (``gradiptcoef`` defaults to
+    ``negiptcoef``)."""
+    gradiptcoef = negiptcoef if gradiptcoef is None else gradiptcoef
+    pos = x > 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        neg = np.minimum(x, 0)
+        y = np.where(pos, x * poscoef, negcoef * np.expm1(neg * negiptcoef)).astype(x.dtype, copy=False)
+        if not grad:
+            return y, None
+        d = np.where(pos, poscoef, (negcoef * gradiptcoef) * np.exp(neg * gradiptcoef))
+    return y, d.astype(x.dtype, copy=False)
+
+
 class Elu(Function):
-    """ELU / SELU / CELU family: scale * (x if x > 0 else alpha * (exp(x / beta) - 1))."""
+    """ELU / SELU / CELU family: scale * (x if x > 0 else alpha * (exp(x / beta) - 1)).
+
+    As PyTorch: ``negcoef = alpha scale``, ``poscoef = scale``, ``negiptcoef = 1 / beta``; the derivative
+    uses ``1 / grad_beta`` (default ``beta``) as its input scale: PyTorch's CELU derivative takes
+    ``1 / float32(alpha)``.
+    """
 
     @staticmethod
-    def forward(ctx, x, alpha, scale=1.0, beta=1.0):
-        neg = alpha * np.expm1(np.minimum(x, 0) / beta)
-        y = scale * np.where(x > 0, x, neg)
-        ctx.save_for_backward(x, neg)
-        ctx.c = (alpha, scale, beta)
-        return y.astype(x.dtype, copy=False)
+    def forward(ctx, x, alpha, scale=1.0, beta=1.0, grad_beta=None):
+        grad_scale = 1.0 / (beta if grad_beta is None else grad_beta)
+        y, d = with_derivative(ctx, x, "elu", elu_reference, alpha * scale, scale, 1.0 / beta, grad_scale)
+        ctx.save_for_backward(d)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        x, neg = ctx.saved_tensors
-        alpha, scale, beta = ctx.c
-        return g * scale * np.where(x > 0, 1, (neg + alpha) / beta), None, None, None
+        (d,) = ctx.saved_tensors
+        return times_derivative(g, d), None, None, None, None
+
+
+def gelu_reference(x, grad, approximate="none"):
+    """GELU in NumPy, PyTorch's formulas: :math:`x\\Phi(x)` with derivative :math:`\\Phi(x) + x\\varphi(x)`, or
+    the tanh form :math:`\\tfrac12 x (1 + \\tanh(\\sqrt{2/\\pi}(x + 0.044715 x^3)))` and its derivative."""
+    if approximate == "tanh":
+        t = np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+        y = (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
+        if not grad:
+            return y, None
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
+        return y, d.astype(x.dtype, copy=False)
+    erf1 = 1 + _erf(x * INV_SQRT_2)
+    y = (x * 0.5 * erf1).astype(x.dtype, copy=False)
+    if not grad:
+        return y, None
+    d = 0.5 * erf1 + x * (INV_SQRT_2PI * np.exp(-0.5 * x * x))
+    return y, d.astype(x.dtype, copy=False)
 
 
 class Gelu(Function):
+    """x Φ(x) (or its tanh approximation); forward writes y and dy/dx in one pass."""
+
     @staticmethod
     def forward(ctx, x, approximate="none"):
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        if approximate == "tanh":
-            t = np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
-            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        return (0.5 * x * (1 + _erf(x * INV_SQRT_2))).astype(x.dtype, copy=False)
+        y, d = with_derivative(ctx, x, "gelu", gelu_reference, approximate)
+        ctx.save_for_backward(d)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            inner = SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
-            t = np.tanh(inner)
-            d_inner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner), None
-        cdf = 0.5 * (1 + _erf(x * INV_SQRT_2))
-        pdf = INV_SQRT_2PI * np.exp(-0.5 * x * x)
-        return g * (cdf + x * pdf), None
+        (d,) = ctx.saved_tensors
+        return times_derivative(g, d), None
+
+
+def silu_reference(x, grad):
+    """SiLU in NumPy: :math:`x / (1 + e^{-x})` and its derivative :math:`\\sigma(x)(1 + x(1 - \\sigma(x)))`."""
+    with np.errstate(over="ignore"):
+        den = 1 + np.exp(-x)
+    with np.errstate(invalid="ignore"):
+        y = np.true_divide(x, den, out=memory.like(x))
+    if not grad:
+        return y, None
+    s = 1 / den
+    return y, s * (1 + x * (1 - s))
 
 
 class Silu(Function):
+    """x σ(x); forward writes y and dy/dx in one pass."""
+
     @staticmethod
     def forward(ctx, x):
-        s = sigmoid_array(x)
-        ctx.save_for_backward(x, s)
-        return np.multiply(x, s, out=memory.like(x, s))
+        y, d = with_derivative(ctx, x, "silu", silu_reference)
+        ctx.save_for_backward(d)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        x, s = ctx.saved_tensors
-        return np.multiply(g * s, 1 + x * (1 - s), out=memory.like(g, s))
+        (d,) = ctx.saved_tensors
+        return times_derivative(g, d)
+
+
+def softplus_reference(x, grad, beta, threshold):
+    """Softplus in NumPy: :math:`(\\max(\\beta x, 0) + \\log(1 + e^{-|\\beta x|}))/\\beta`, ``x`` where
+    :math:`\\beta x >` threshold; the derivative is :math:`\\sigma(\\beta x)` there, 1 beyond."""
+    bx = beta * x
+    linear = bx > threshold
+    u = np.exp(-np.abs(bx))
+    soft = (np.maximum(bx, 0) + np.log1p(u)) / beta
+    y = np.where(linear, x, soft).astype(x.dtype, copy=False)
+    d = np.where(linear, 1, _sigmoid_of(bx, u)).astype(x.dtype, copy=False) if grad else None
+    return y, d
 
 
 class Softplus(Function):
@@ -352,17 +458,14 @@ class Softplus(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0, threshold=20.0):
-        bx = beta * x
-        ctx.save_for_backward(bx)
-        ctx.c = (beta, threshold)
-        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
-        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+        y, d = with_derivative(ctx, x, "softplus", softplus_reference, beta, threshold)
+        ctx.save_for_backward(d)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        (bx,) = ctx.saved_tensors
-        beta, threshold = ctx.c
-        return np.where(bx > threshold, g, g * sigmoid_array(bx)), None, None
+        (d,) = ctx.saved_tensors
+        return times_derivative(g, d), None, None
 
 
 class Erf(Function):

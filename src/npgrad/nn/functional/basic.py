@@ -176,7 +176,8 @@ def celu(input, alpha=1.0, inplace=False):
     r""":math:`\max(0,x) + \min(0, \alpha(e^{x/\alpha} - 1))`."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _unary(lambda s: E.Elu.apply(s, alpha, 1.0, alpha), input, inplace)
+    # PyTorch's derivative of CELU divides by alpha rounded to float32 (``1.0 / alpha.toFloat()``)
+    return _unary(lambda s: E.Elu.apply(s, alpha, 1.0, alpha, float(np.float32(alpha))), input, inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -196,9 +197,32 @@ def silu(input, inplace=False):
     return _unary(E.Silu.apply, input, inplace)
 
 
+def _mish_reference(x, grad):
+    """Mish in NumPy, PyTorch's formulas: :math:`x \\tanh(\\mathrm{softplus}(x))` and its derivative
+    :math:`t + x \\sigma(x)(1 - t^2)`, :math:`t = \\tanh(\\mathrm{softplus}(x))`."""
+    t = np.tanh(np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
+    y = x * t
+    return y, (t + x * E.sigmoid_array(x) * (1 - t * t) if grad else None)
+
+
+class _Mish(Function):
+    """:math:`x \\tanh(\\mathrm{softplus}(x))`; forward writes y and dy/dx in one pass."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y, d = E.with_derivative(ctx, x, "mish", _mish_reference)
+        ctx.save_for_backward(d)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved_tensors
+        return E.times_derivative(g, d)
+
+
 def mish(input, inplace=False):
-    r""":math:`x \tanh(\mathrm{softplus}(x))`."""
-    return _unary(lambda s: s * softplus(s).tanh(), input, inplace)
+    r""":math:`x \tanh(\mathrm{softplus}(x))` (Misra, 2019)."""
+    return _unary(_Mish.apply, input, inplace)
 
 
 def sigmoid(input):
@@ -222,17 +246,23 @@ def softsign(input):
 
 
 class _Hardtanh(Function):
-    """:math:`\\min(\\max(x, a), b)`; the gradient is 0 at and beyond the two corners."""
+    """:math:`\\min(\\max(x, a), b)` (NaN stays NaN); the gradient is 0 at and beyond the two corners and at NaN."""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        ctx.save_for_backward((x > lo) & (x < hi))
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().hardtanh(x, lo, hi)
         return np.minimum(np.maximum(x, lo), hi).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        (inside,) = ctx.saved_tensors
-        return g * inside, None, None
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().hardtanh_backward(g, x, lo, hi), None, None
+        return np.where((x > lo) & (x < hi), g, 0).astype(g.dtype, copy=False), None, None
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -251,32 +281,43 @@ _ONE_SIXTH = float(np.float32(1.0) / np.float32(6.0))  # PyTorch's single-precis
 
 
 class _Hardsigmoid(Function):
-    """:math:`\\min(\\max(x + 3, 0), 6) / 6`; gradient 1/6 on :math:`(-3, 3)`, else 0."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward((x > -3) & (x < 3))
-        return (np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        (inside,) = ctx.saved_tensors
-        return np.where(inside, g * _ONE_SIXTH, 0).astype(g.dtype, copy=False)
-
-
-class _Hardswish(Function):
-    """:math:`x \\min(\\max(x + 3, 0), 6) / 6`; gradient 0 for :math:`x \\le -3`, :math:`x/3 + 1/2` below 3,
-    1 from 3 on."""
+    """:math:`\\min(\\max(x + 3, 0), 6) / 6`; gradient 1/6 on :math:`(-3, 3)`, else 0 (and 0 at NaN)."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return (x * np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().hardsigmoid(x)
+        return (np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return np.where(x <= -3, 0, np.where(x < 3, g * (x / 3 + 0.5), g)).astype(g.dtype, copy=False)
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().hardsigmoid_backward(g, x, _ONE_SIXTH)
+        return np.where((x > -3) & (x < 3), g * _ONE_SIXTH, 0).astype(g.dtype, copy=False)
+
+
+class _Hardswish(Function):
+    """:math:`x \\min(\\max(x + 3, 0), 6) / 6`; gradient 0 for :math:`x \\le -3`, :math:`x/3 + 1/2` below 3,
+    1 from 3 on (NaN at NaN, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().hardswish(x)
+        with np.errstate(over="ignore", invalid="ignore"):   # inf * 0 is NaN, silently as in PyTorch
+            return (x * np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().hardswish_backward(g, x)
+        with np.errstate(invalid="ignore"):
+            inner = np.where(x >= 3, g, g * (x / 3 + 0.5))
+        return np.where(x <= -3, 0, inner).astype(g.dtype, copy=False)
 
 
 def hardsigmoid(input, inplace=False):
@@ -294,9 +335,66 @@ def logsigmoid(input):
     return E.LogSigmoid.apply(input)
 
 
+def _tanhshrink_reference(x, grad):
+    """:math:`x - \\tanh x` and :math:`\\operatorname{sech}^2 x = 1 - \\tanh^2 x`, in NumPy."""
+    t = np.tanh(x)
+    return x - t, (1 - t * t if grad else None)
+
+
+class _Tanhshrink(Function):
+    """:math:`x - \\tanh x`; forward computes :math:`\\operatorname{sech}^2 x` too, backward gives
+    PyTorch's gradient of its composition: :math:`g - g \\operatorname{sech}^2 x`."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y, sech2 = E.with_derivative(ctx, x, "tanhshrink", _tanhshrink_reference)
+        ctx.save_for_backward(sech2)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (sech2,) = ctx.saved_tensors
+        if E.use_activation_kernel(sech2):
+            return E.activation_kernels().tanhshrink_backward(g, sech2)
+        return g - g * sech2
+
+
 def tanhshrink(input):
     r""":math:`x - \tanh(x)`."""
-    return input - input.tanh()
+    return _Tanhshrink.apply(input)
+
+
+class _Shrink(Function):
+    """Softshrink (:math:`x - \\mathrm{clamp}(x, -\\lambda, \\lambda)`) or hardshrink (0 where
+    :math:`|x| \\le \\lambda`, else :math:`x`); NaN stays NaN. The gradient passes where :math:`|x| > \\lambda`
+    (not at NaN, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, lambd, soft):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        if E.use_activation_kernel(x):
+            kernels = E.activation_kernels()
+            return (kernels.softshrink if soft else kernels.hardshrink)(x, lambd)
+        if soft:
+            return (x - np.clip(x, -lambd, lambd)).astype(x.dtype, copy=False)
+        return np.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        lambd = ctx.lambd
+        if E.use_activation_kernel(x):
+            return E.activation_kernels().shrink_backward(g, x, lambd), None, None
+        return np.where((x > lambd) | (x < -lambd), g, 0).astype(g.dtype, copy=False), None, None
+
+
+class _Softshrink(_Shrink):
+    """:func:`softshrink` (its own class for the name of the backward node, as in PyTorch)."""
+
+
+class _Hardshrink(_Shrink):
+    """:func:`hardshrink` (its own class for the name of the backward node, as in PyTorch)."""
 
 
 def softshrink(input, lambd=0.5):
@@ -306,13 +404,12 @@ def softshrink(input, lambd=0.5):
         names = {"float32": "Float", "float64": "Double", "float16": "Half"}
         raise RuntimeError(f"lambda must be in range [0, {float(info.max):g}] for input dtype "
                            f"{names.get(info.dtype.name, info.dtype.name)}, but found {lambd:g}")
-    keep = input.abs() > lambd
-    return input.where(keep, 0.0) - lambd * input.sign() * keep.to(input.dtype)
+    return _Softshrink.apply(input, lambd, True)
 
 
 def hardshrink(input, lambd=0.5):
     r""":math:`x` where :math:`|x| > \lambda`, else 0."""
-    return input.where(input.abs() > lambd, 0.0)
+    return _Hardshrink.apply(input, lambd, False)
 
 
 def _threshold(input, threshold, value, inplace=False):
