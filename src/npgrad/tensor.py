@@ -2536,7 +2536,12 @@ def _accumulate_leaf(leaf, g, owned=False):
         else:
             leaf.grad = Tensor._wrap(np.array(g, dtype=leaf._data.dtype, copy=True))
     else:
-        leaf.grad._data = leaf.grad._data + g
+        acc = leaf.grad._data
+        if acc.flags.writeable and acc.shape == np.broadcast_shapes(acc.shape, g.shape):
+            np.add(acc, g, out=acc, casting="same_kind")   # in place, as PyTorch's first-order backward does
+            _bump_version(acc)
+        else:
+            leaf.grad._data = acc + g
     if leaf._post_acc_hooks:
         for h in leaf._post_acc_hooks:
             h(leaf)

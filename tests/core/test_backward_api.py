@@ -79,3 +79,17 @@ def test_grad_fn_names_as_torch(lib, expr, name):
         out = eval(expr, {"x": x, "lib": lib})
     assert out.grad_fn.name() == name
     assert repr(out).endswith(f"grad_fn=<{name}>)")
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_a_second_backward_adds_into_the_same_gradient_memory(lib):
+    x = lib.ones(3, requires_grad=True)
+    (x * 2).sum().backward()
+    grad, view = x.grad, x.grad.numpy()
+    (x * 3).sum().backward()
+    assert x.grad is grad
+    np.testing.assert_array_equal(view, [5.0, 5.0, 5.0])       # accumulated in place, seen through the view
+    mine = lib.zeros(3)
+    x.grad = mine                                              # a gradient the user set is added into too
+    (x * 4).sum().backward()
+    np.testing.assert_array_equal(mine.numpy(), [4.0, 4.0, 4.0])
