@@ -672,3 +672,288 @@ def test_state_dict_round_trip_between_layers():
     b.load_state_dict(a.state_dict())
     x = npgrad.randn(1, 3, 6, 6)
     np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
+
+
+# --------------------------------------------------------------------------- the compiled paths
+# Floating convolutions run on compiled kernels (npgrad.kernels.conv): the implicit product on the grid
+# where the channels are many and the padding of the grid costs little, the columns otherwise. Each
+# path must give the numbers of the NumPy reference (conv.KERNELS = False), values and gradients, in
+# float64 and float32, through the BLAS products and through their np.matmul stand-in.
+
+import math  # noqa: E402
+
+from npgrad import memory  # noqa: E402
+from npgrad.kernels import conv as conv_kernels  # noqa: E402
+from npgrad.nn.functional import conv as conv_fn  # noqa: E402
+
+PATHS = {
+    "reference": dict(KERNELS=False),
+    "columns": dict(WASTE=0.0),
+    "implicit": dict(WASTE=float("inf"), MIN_CHANNELS=1),
+    "implicit_numpy": dict(WASTE=float("inf"), MIN_CHANNELS=1, BLAS=False),
+}
+
+
+def _use_path(monkeypatch, path):
+    settings = PATHS[path]
+    monkeypatch.setattr(conv_fn, "KERNELS", settings.get("KERNELS", True))
+    monkeypatch.setattr(conv_fn._Implicit, "WASTE", settings.get("WASTE", conv_fn._Implicit.WASTE))
+    monkeypatch.setattr(conv_fn._Implicit, "MIN_CHANNELS", settings.get("MIN_CHANNELS", 8))
+    monkeypatch.setattr(conv_kernels, "BLAS", settings.get("BLAS", True))
+
+
+# name, function, input shape, weight shape, options: channels of 8 and more take the grid by default
+GEOMETRIES = [
+    ("c2/pad", "conv2d", (3, 8, 9, 7), (12, 8, 3, 3), dict(padding=1)),
+    ("c2/valid_dilated", "conv2d", (2, 9, 10, 9), (8, 9, 3, 2), dict(dilation=(2, 1))),
+    ("c2/same_even", "conv2d", (2, 8, 7, 8), (8, 8, 2, 4), dict(padding="same")),
+    ("c2/stride2", "conv2d", (2, 8, 11, 10), (10, 8, 3, 3), dict(stride=2, padding=1)),
+    ("c2/stride_mixed", "conv2d", (2, 8, 9, 12), (8, 8, 3, 2), dict(stride=(3, 2), padding=(2, 1), dilation=(1, 2))),
+    ("c2/groups", "conv2d", (2, 16, 8, 8), (24, 8, 3, 3), dict(padding=1, groups=2)),
+    ("c2/big_padding", "conv2d", (2, 8, 5, 6), (8, 8, 2, 2), dict(padding=3)),
+    ("c2/few_channels", "conv2d", (3, 2, 9, 9), (5, 2, 3, 3), dict(padding=1)),
+    ("c2/one_channel", "conv2d", (3, 1, 9, 9), (6, 1, 3, 3), dict(padding=1)),
+    ("c2/pointwise", "conv2d", (2, 8, 6, 5), (16, 8, 1, 1), {}),
+    ("c1/pad", "conv1d", (3, 8, 30), (8, 8, 5), dict(padding=2)),
+    ("c1/stride_dilation", "conv1d", (2, 12, 31), (8, 12, 3), dict(stride=2, dilation=3, padding=1)),
+    ("c3/pad", "conv3d", (2, 8, 5, 6, 4), (8, 8, 3, 3, 2), dict(padding=(1, 1, 0))),
+    ("c3/stride", "conv3d", (2, 8, 7, 6, 6), (8, 8, 3, 2, 3), dict(stride=(2, 1, 2), padding=1)),
+    ("t2/stride2", "conv_transpose2d", (2, 8, 7, 6), (8, 12, 4, 4), dict(stride=2, padding=1)),
+    ("t2/stride1", "conv_transpose2d", (2, 8, 6, 7), (8, 8, 3, 3), dict(padding=1)),
+    ("t2/output_padding", "conv_transpose2d", (2, 8, 5, 5), (8, 8, 3, 3),
+     dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2))),
+    ("t2/groups_dilation", "conv_transpose2d", (2, 16, 5, 4), (16, 8, 3, 2),
+     dict(groups=2, dilation=(2, 1), padding=1)),
+    ("t2/stride_beyond_kernel", "conv_transpose2d", (2, 8, 4, 4), (8, 8, 2, 2), dict(stride=3)),
+    ("t1/stride_op", "conv_transpose1d", (2, 8, 9), (8, 8, 4), dict(stride=3, padding=1, output_padding=2)),
+    ("t1/dilation_op", "conv_transpose1d", (2, 8, 9), (8, 8, 3), dict(dilation=2, output_padding=1)),
+    ("t3/stride", "conv_transpose3d", (2, 8, 3, 4, 3), (8, 8, 2, 3, 2), dict(stride=2, padding=(0, 1, 0))),
+]
+
+
+def _conv_run(name, x, w, b, options, dtype, broadcast_gradient=False):
+    """Output and the gradients of x, w and b under the current path, for a random output gradient (or
+    the broadcast ones of ``y.sum().backward()``)."""
+    x, w, b = (npgrad.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = getattr(F(npgrad), name)(x, w, b, **options)
+    if broadcast_gradient:
+        y.sum().backward()
+    else:
+        g = np.random.default_rng(7).standard_normal(tuple(y.shape)).astype(dtype)
+        (y * npgrad.tensor(g)).sum().backward()
+    return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), b.grad.numpy()]
+
+
+def _geometry_arrays(geometry):
+    key, name, x_shape, w_shape, options = geometry
+    rng = np.random.default_rng(_seed(key))
+    out_channels = w_shape[1] * options.get("groups", 1) if name.startswith("conv_t") else w_shape[0]
+    return rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(out_channels)
+
+
+@pytest.mark.parametrize("path", ["columns", "implicit", "implicit_numpy"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=[g[0] for g in GEOMETRIES])
+def test_compiled_paths_match_the_numpy_reference(geometry, dtype, path, monkeypatch):
+    key, name, _, _, options = geometry
+    arrays = _geometry_arrays(geometry)
+    _use_path(monkeypatch, "reference")
+    ref = _conv_run(name, *arrays, options, dtype)
+    _use_path(monkeypatch, path)
+    got = _conv_run(name, *arrays, options, dtype)
+    tol = dict(rtol=1e-10, atol=1e-11) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-4)
+    for what, g, r in zip(("out", "grad x", "grad w", "grad b"), got, ref):
+        assert g.dtype == dtype and g.shape == r.shape, f"{key} {what}"
+        np.testing.assert_allclose(g, r, **tol, err_msg=f"{key} {what} ({path})")
+
+
+@pytest.mark.parametrize("path", ["columns", "implicit"])
+def test_compiled_paths_in_blocks_of_one_image(path, monkeypatch):
+    for geometry in (GEOMETRIES[0], GEOMETRIES[3], GEOMETRIES[14]):
+        key, name, _, _, options = geometry
+        arrays = _geometry_arrays(geometry)
+        _use_path(monkeypatch, "reference")
+        ref = _conv_run(name, *arrays, options, np.float64)
+        _use_path(monkeypatch, path)
+        monkeypatch.setattr(conv_fn, "_BLOCK_BYTES", 1)
+        assert len(conv_fn._compiled_path(_shape_of(name, arrays, options)).blocks(np.float64)) == arrays[0].shape[0]
+        got = _conv_run(name, *arrays, options, np.float64)
+        monkeypatch.setattr(conv_fn, "_BLOCK_BYTES", 4 << 20)
+        for g, r in zip(got, ref):
+            np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-11, err_msg=key)
+
+
+def _shape_of(name, arrays, options):
+    """The _Shape the functional form builds for these arrays and options (no 'same', no unbatched)."""
+    x, w, _ = arrays
+    n = w.ndim - 2
+    transposed = name.startswith("conv_t")
+    pad = conv_fn._expand("padding", conv_fn._int_list(name, "padding", options.get("padding", 0), n), n)
+    stride = conv_fn._expand("stride", conv_fn._int_list(name, "stride", options.get("stride", 1), n), n)
+    dilation = conv_fn._expand("dilation", conv_fn._int_list(name, "dilation", options.get("dilation", 1), n), n)
+    op = conv_fn._expand("output_padding", conv_fn._int_list(name, "op", options.get("output_padding", 0), n), n)
+    padding = pad if transposed else [(p, p) for p in pad]
+    return conv_fn._Shape(x.shape, w.shape, stride, padding, dilation, transposed, op, options.get("groups", 1))
+
+
+def test_the_broadcast_gradient_of_a_sum_is_read_in_place(monkeypatch):
+    """``y.sum().backward()`` hands the convolution a gradient of zero strides; every path reads it
+    as it is and gets the reference's numbers (the bias gradient included)."""
+    for geometry in (GEOMETRIES[0], GEOMETRIES[3], GEOMETRIES[7], GEOMETRIES[14], GEOMETRIES[15]):
+        key, name, _, _, options = geometry
+        arrays = _geometry_arrays(geometry)
+        _use_path(monkeypatch, "reference")
+        ref = _conv_run(name, *arrays, options, np.float64, broadcast_gradient=True)
+        for path in ("columns", "implicit"):
+            _use_path(monkeypatch, path)
+            got = _conv_run(name, *arrays, options, np.float64, broadcast_gradient=True)
+            for g, r in zip(got, ref):
+                np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-11, err_msg=f"{key} {path}")
+
+
+def test_default_path_choice():
+    """The grid where the channels are many and its padding costs little; the columns for the first layer
+    of a network (one channel), for few channels, and where the grid would mostly compute padding."""
+    def path(name, x_shape, w_shape, **options):
+        arrays = (np.zeros(x_shape), np.zeros(w_shape), None)
+        return type(conv_fn._compiled_path(_shape_of(name, arrays, options))).__name__
+
+    assert path("conv2d", (64, 32, 28, 28), (64, 32, 3, 3), padding=1) == "_Implicit"
+    assert path("conv1d", (32, 64, 512), (64, 64, 5), padding=2) == "_Implicit"
+    assert path("conv_transpose2d", (64, 64, 14, 14), (64, 32, 4, 4), stride=2, padding=1) == "_Implicit"
+    assert path("conv2d", (64, 64, 28, 28), (128, 64, 3, 3), stride=2, padding=1) == "_Implicit"
+    assert path("conv2d", (64, 1, 28, 28), (32, 1, 3, 3), padding=1) == "_Columns"
+    assert path("conv2d", (8, 4, 28, 28), (8, 4, 3, 3), padding=1) == "_Columns"
+    assert path("conv2d", (8, 32, 6, 6), (32, 32, 5, 5)) == "_Columns"        # 2x2 windows on a 6x6 cell
+    wide = conv_fn._Implicit(_shape_of("conv2d", (np.zeros((64, 32, 28, 28)), np.zeros((64, 32, 3, 3)), None),
+                                       dict(padding=1)))
+    assert wide.grid == (1, 29, 29) and wide.phases == 1    # the padding after one image is before the next
+
+
+@pytest.mark.parametrize("lo,stride,grid", [((0, 2, 1), (1, 2, 3), (1, 4, 3)),     # 3 phases along the width
+                                             ((0, 1, 1), (1, 2, 2), (1, 4, 4)),     # stride 2: the pairs
+                                             ((0, 0, 2), (1, 1, 2), (1, 5, 5)),
+                                             ((0, 1, 0), (1, 1, 1), (1, 7, 8))])    # stride 1
+def test_grid_cells_hold_the_padded_images(lo, stride, grid):
+    """to_grid puts image b at padded position p = lo + i of cell b, on the grid of phase p % stride at
+    p // stride, zeros elsewhere; from_grid reads it back (odd and even widths, both parities of lo)."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 2, 1, 5, 7))
+    cells, phases = math.prod(grid), math.prod(stride)
+    out = np.full((phases, 2, 2 * cells + 5), np.nan)
+    sums = np.zeros(2)
+    conv_kernels.to_grid(a, out, 1, 2, lo, stride, grid, sums)
+    expected = np.zeros_like(out)
+    for b in range(2):
+        for c in range(2):
+            for y in range(5):
+                for x in range(7):
+                    py, px = y + lo[1], x + lo[2]
+                    phase = (py % stride[1]) * stride[2] + px % stride[2]
+                    expected[phase, c, b * cells + (py // stride[1]) * grid[2] + px // stride[2]] = a[1 + b, c, 0, y, x]
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_allclose(sums, a[1:3].sum((0, 2, 3, 4)))
+    back = np.zeros_like(a)
+    conv_kernels.from_grid(out, back, 1, 2, lo, stride, grid, np.array([0.5, -1.0]))
+    np.testing.assert_array_equal(back[1:3], a[1:3] + np.array([0.5, -1.0]).reshape(1, 2, 1, 1, 1))
+    np.testing.assert_array_equal(back[0], 0)
+    narrow = np.zeros((3, 2, 1, 5, 6))  # an even width too
+    conv_kernels.from_grid(out, narrow, 1, 2, lo, stride, grid)
+    np.testing.assert_array_equal(narrow[1:3], a[1:3, :, :, :, :6])
+
+
+def test_kernel_columns_match_the_strided_views():
+    """im2col / col2im of npgrad.kernels.conv against the NumPy reference _im2col / _col2im."""
+    rng = np.random.default_rng(4)
+    for kernel, stride, dilation, pad, size in [((1, 3, 3), (1, 1, 1), (1, 1, 1), (0, 1, 1), (1, 7, 6)),
+                                                ((2, 2, 3), (1, 2, 3), (2, 1, 1), (1, 0, 2), (5, 6, 9)),
+                                                ((1, 4, 4), (1, 2, 2), (1, 1, 1), (0, 1, 1), (1, 8, 8))]:
+        for dtype in (np.float32, np.float64):
+            x = rng.standard_normal((3, 2, *size)).astype(dtype)
+            big = [size[i] + 2 * pad[i] for i in range(3)]
+            windows = [(big[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(3)]
+            ref = conv_fn._im2col(conv_fn._place(x, pad, big), kernel, stride, dilation, windows)
+            cols = np.empty((2 * math.prod(kernel), 2 * math.prod(windows)), dtype)
+            conv_kernels.im2col(x, cols, 1, 2, kernel, stride, dilation, pad, windows)
+            per_image = cols.reshape(cols.shape[0], 2, -1).transpose(1, 0, 2)
+            np.testing.assert_array_equal(per_image, ref[1:3])
+            r = rng.standard_normal(cols.shape).astype(dtype)
+            back = np.zeros_like(x)
+            conv_kernels.col2im(r, back, 1, 2, kernel, stride, dilation, pad, windows)
+            reference_back = conv_fn._col2im(r.reshape(2 * math.prod(kernel), 2, -1).transpose(1, 0, 2)
+                                             .reshape(2, 2, *kernel, *windows), big, kernel, stride, dilation,
+                                             windows)
+            np.testing.assert_allclose(back[1:3], conv_fn._crop(reference_back, pad, size), rtol=1e-5)
+
+
+def test_gemm_on_shifted_views_with_and_without_blas(monkeypatch):
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        a = rng.standard_normal(200).astype(dtype)
+        b = rng.standard_normal(300).astype(dtype)
+        results = []
+        for blas in (True, False):
+            monkeypatch.setattr(conv_kernels, "BLAS", blas)
+            c = np.ones(120, dtype)
+            conv_kernels.gemm(4, 5, 6, (a, 3, 7), (b, 11, 9), (c, 2, 8), 0.5)          # 4x6 @ 6x5
+            conv_kernels.gemm(4, 5, 6, (a, 1, 4), (b, 0, 6), (c, 50, 5), 0.0, trans_a=True, trans_b=True)
+            results.append(c)
+        view = lambda flat, offset, rows, cols, ld: np.lib.stride_tricks.as_strided(  # noqa: E731
+            flat[offset:], (rows, cols), (ld * flat.itemsize, flat.itemsize))
+        expected = np.ones(120, dtype)
+        block = view(expected, 2, 4, 5, 8)
+        block[:] = view(a, 3, 4, 6, 7) @ view(b, 11, 6, 5, 9) + 0.5 * block
+        view(expected, 50, 4, 5, 5)[:] = view(a, 1, 6, 4, 4).T @ view(b, 0, 5, 6, 6).T
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        for c in results:
+            np.testing.assert_allclose(c, expected, rtol=tol, atol=tol)
+    c = np.zeros(120)
+    for bad in [dict(c=(c, 100, 8)), dict(c=(c, -1, 8)), dict(a=(np.zeros(20), 0, 7)), dict(b=(np.zeros(300), 0, 4)),
+                dict(a=(np.zeros(200, np.float32), 3, 7))]:
+        args = {**dict(a=(np.zeros(200), 3, 7), b=(np.zeros(300), 11, 9), c=(c, 2, 8)), **bad}
+        with pytest.raises(ValueError, match="outside its array"):
+            conv_kernels.gemm(4, 5, 6, args["a"], args["b"], args["c"], 0.0)
+
+
+def test_small_product_matches_matmul():
+    rng = np.random.default_rng(6)
+    for depth in (9, 11, 2):  # whole passes of three rows, and the rows left over
+        w, cols, bias = rng.standard_normal((5, depth)), rng.standard_normal((depth, 3 * 10)), rng.standard_normal(5)
+        out = np.zeros((4, 5, 10))
+        conv_kernels.small_product(w, cols, out, 1, 3, bias)
+        expected = np.matmul(w, cols.reshape(depth, 3, 10).transpose(1, 0, 2)) + bias.reshape(1, 5, 1)
+        np.testing.assert_allclose(out[1:], expected, rtol=1e-12)
+        assert not out[0].any()
+    # enough planes for the second thread (it takes the second half of the planes)
+    w, cols = rng.standard_normal((32, 9)).astype(np.float32), rng.standard_normal((9, 40 * 64)).astype(np.float32)
+    out = np.zeros((40, 32, 64), np.float32)
+    assert out.size >= conv_kernels._MIN_SPLIT
+    conv_kernels.small_product(w, cols, out, 0, 40)
+    np.testing.assert_allclose(out, np.matmul(w, cols.reshape(9, 40, 64).transpose(1, 0, 2)), rtol=1e-5, atol=1e-5)
+
+
+def test_a_warm_convolution_step_takes_no_fresh_memory():
+    """Activations, gradients, grids and columns come from npgrad.memory: once warm, a training step of
+    convolutions allocates no new large block."""
+    memory.empty_cache()
+    rng = np.random.default_rng(8)
+    x = npgrad.tensor(rng.standard_normal((16, 3, 20, 20)).astype(np.float32))
+    layers = [npgrad.nn.Conv2d(3, 16, 3, padding=1), npgrad.nn.Conv2d(16, 16, 3, padding=1),
+              npgrad.nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)]
+
+    def step():
+        h = x
+        for layer in layers:
+            h = F(npgrad).relu(layer(h))
+        h.sum().backward()
+        for layer in layers:
+            for p in layer.parameters():
+                p.grad = None
+
+    step()
+    step()
+    before = memory.stats()["fresh"]
+    step()
+    assert memory.stats()["fresh"] == before

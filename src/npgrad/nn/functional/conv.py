@@ -1,14 +1,20 @@
 r"""Convolutions, transposed convolutions, ``unfold`` (im2col) and ``fold`` (col2im), for 1, 2 and 3 spatial dims.
 
-One N-d path serves them all. A convolution reads the padded input through a strided window view
-(``im2col``), copies it once into a contiguous ``(B, C \cdot \prod k, L)`` matrix and multiplies it by the
-weight with one BLAS matrix product per group. Its adjoint, ``col2im``, adds the columns back into place
-with one strided view per kernel offset. The input gradient of a convolution is ``col2im`` of
-:math:`W^\top \partial y`; a transposed convolution is that same adjoint run forwards, and its input
-gradient is the convolution of the output gradient.
+One N-d op, :class:`Convolution`, serves them all; a transposed convolution is the adjoint of a
+convolution run forwards, and its input gradient is the convolution of the output gradient. Floating
+inputs run on compiled kernels (:mod:`npgrad.kernels.conv`) in one of two ways:
 
-The batch goes through in blocks of a few MB of columns, so that columns are consumed while in cache
-and never held for the whole batch (backward makes them again).
+* :class:`_Implicit` (implicit GEMM): the images of a block on a grid of padded cells, one after the
+  other, so that each tap of the kernel is one matrix product on a shifted view of that grid; no column
+  matrix is ever made. Taken when the channels are many and the padding of the cells costs little work.
+* :class:`_Columns`: the classic ``im2col`` into a ``(C \cdot \prod k, n_b L)`` matrix (the images of a
+  block side by side) and one BLAS product per group; the input gradient sums the columns back with
+  ``col2im``. Taken for few channels (the first layer of a network) and small images.
+
+The NumPy version of the columns (strided window views, ``np.matmul``) stays as the reference: integer
+inputs run on it, and the tests compare both compiled ways with it (``KERNELS = False`` selects it).
+The batch goes through in blocks of a few MB, so that what is made for a block is consumed while in
+cache and never held for the whole batch (backward makes it again).
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from ... import memory
 from ...autograd.function import ArrayFunction as Function
 from .basic import _c_name
 
@@ -87,8 +94,9 @@ def _crop(big, lo, size):
 
 
 def _sum_but_channels(g):
-    """The bias gradient: ``g`` of shape ``(B, C, *spatial)`` summed over all dims but the channels."""
-    return g.reshape(g.shape[0], g.shape[1], math.prod(g.shape[2:])).sum((0, 2))
+    """The bias gradient: ``g`` of shape ``(B, C, *spatial)`` summed over all dims but the channels (a
+    broadcast ``g``, as ``y.sum().backward()`` gives, is summed as it is, never copied)."""
+    return g.sum((0, *range(2, g.ndim)))
 
 
 _BLOCK_BYTES = 4 << 20
@@ -96,8 +104,12 @@ _BLOCK_BYTES = 4 << 20
 
 def _blocks(batch, item_bytes):
     """The batch cut into blocks whose column matrices take about ``_BLOCK_BYTES``: a block's columns are
-    made, multiplied and consumed while they are still in cache, and never exist for the whole batch."""
+    made, multiplied and consumed while they are still in cache, and never exist for the whole batch.
+    The blocks are of (nearly) equal size."""
     step = max(1, _BLOCK_BYTES // max(1, item_bytes))
+    if batch:
+        count = -(-batch // step)  # as few blocks as the budget allows,
+        step = -(-batch // count)  # all about the same size
     return [slice(b, min(b + step, batch)) for b in range(0, batch, step)]
 
 
@@ -114,8 +126,9 @@ class Convolution(Function):
     :math:`\partial W = \textstyle\sum_b x\, \text{im2col}(\partial y)^\top`.
 
     ``padding`` holds ``(lo, hi)`` per spatial dim (``'same'`` may be asymmetric) for a convolution and the
-    symmetric ``p`` per dim for a transposed one; all checks are done by the caller. The batch is processed
-    in blocks (:func:`_blocks`); the columns are made again in backward rather than kept.
+    symmetric ``p`` per dim for a transposed one; all checks are done by the caller. Floating inputs run
+    on :func:`_compiled_path`, others on the NumPy reference below; either way the batch is processed in
+    blocks (:func:`_blocks`) and nothing made for a block is kept for backward.
 
     Example:
         >>> import npgrad
@@ -129,6 +142,9 @@ class Convolution(Function):
         shape = _Shape(x.shape, w.shape, stride, padding, dilation, transposed, output_padding, groups)
         ctx.save_for_backward(x, w)
         ctx.shape = shape
+        ctx.grads_owned = True  # backward hands over fresh arrays nobody else holds
+        if _compiled(x, w):
+            return _compiled_path(shape).forward(x, w, b)
         w_g = shape.grouped_weight(w)
         c_out = shape.c_out
         y = np.empty((shape.batch, c_out, *(shape.outer if transposed else shape.inner)), dtype=x.dtype)
@@ -146,6 +162,10 @@ class Convolution(Function):
         x, w = ctx.saved_tensors
         shape = ctx.shape
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if _compiled(x, w):
+            gx, gw, gb = _compiled_path(shape).backward(x, w, gy, need_x, need_w, need_b)
+            return gx, gw, gb, None, None, None, None, None, None
+        gb = _sum_but_channels(gy) if need_b else None
         w_g = shape.grouped_weight(w)
         gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
         gw = np.zeros(w_g.shape, dtype=w.dtype) if need_w else None
@@ -163,7 +183,6 @@ class Convolution(Function):
                     gw += np.matmul(gy_s, shape.im2col(x[s]).transpose(0, 1, 3, 2)).sum(0)
                 if need_x:
                     gx[s] = shape.crop(shape.col2im(np.matmul(w_g.transpose(0, 2, 1), gy_s)))
-        gb = _sum_but_channels(gy) if need_b else None
         return gx, gw.reshape(w.shape) if need_w else None, gb, None, None, None, None, None, None
 
 
@@ -196,6 +215,7 @@ class _Shape:
             inner = [(big[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(n)]
             self.c_in, self.c_out = x_shape[1], w_shape[0]
         self.batch, self.groups, self.transposed = x_shape[0], groups, transposed
+        self.w_shape = tuple(w_shape)
         self.kernel, self.stride, self.dilation, self.taps = kernel, stride, dilation, math.prod(kernel)
         self.inner, self.outer, self.lo = inner, outer, lo
         # worth it where the columns outweigh the channels on the grid, which are cropped from it
@@ -237,6 +257,359 @@ class _Shape:
         """The ``inner`` positions of a block ``(b, groups, channels / groups, length)`` on the grid."""
         a = a.reshape(a.shape[0], a.shape[1] * a.shape[2], *self.grid)
         return _crop(a, [0] * len(self.grid), self.inner)
+
+
+# --------------------------------------------------------------------------- the compiled path
+
+# Set to False to run every convolution through the NumPy reference above (the tests compare the two).
+KERNELS = True
+
+
+def _compiled(x, w):
+    """Whether the compiled kernels take this convolution: floating arrays with no empty dim."""
+    return KERNELS and x.dtype in (np.float32, np.float64) and x.size > 0 and w.size > 0
+
+
+def _five(a, n):
+    """``(B, C, *spatial)`` with ``n`` spatial dims as a ``(B, C, D, H, W)`` view."""
+    return a[(slice(None), slice(None)) + (None,) * (3 - n)]
+
+
+def _three(values, fill):
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+class _Columns:
+    r"""A convolution of :class:`_Shape` run on compiled im2col / col2im (:mod:`npgrad.kernels.conv`).
+
+    For a block of ``nb`` images the columns are one ``(C k, n_b L)`` matrix, the images side by side
+    (:math:`L` the window positions ``inner``):
+
+    * convolution: :math:`y = W\, \text{im2col}(x) + b`, with one group as one product per image written
+      straight into the output (the bias one more column of :math:`W`, against a row of ones), with
+      groups as one product per group laid out afterwards; backward, :math:`G = \partial y` as
+      ``(C_out, nb L)``, :math:`\partial W \mathrel{+}= G\, \text{im2col}(x)^\top`,
+      :math:`\partial x = \text{col2im}(W^\top G)`;
+    * transposed: :math:`y = \text{col2im}(W^\top X) + b` with ``X`` the input as ``(C_in, nb L)``;
+      backward, :math:`C = \text{im2col}(\partial y)`, :math:`\partial x = W C` (per image),
+      :math:`\partial W \mathrel{+}= X C^\top`.
+
+    ``im2col`` and ``col2im`` handle the padding (and the crop of a transposed convolution) by bounds, so
+    no padded copy is ever made; a convolution with few columns per output (``C_in k`` small) skips
+    BLAS for a direct product (:func:`npgrad.kernels.conv.small_product`).
+    """
+
+    SMALL = 16  # C_in k at most this: the direct product
+
+    def __init__(self, shape):
+        from ...kernels import conv as kernels
+
+        self.k, self.shape = kernels, shape
+        n = len(shape.kernel)
+        self.n = n
+        self.geometry = (_three(shape.kernel, 1), _three(shape.stride, 1), _three(shape.dilation, 1),
+                         _three(shape.lo, 0), _three(shape.inner, 1))
+        self.length = math.prod(shape.inner)
+
+    def blocks(self, dtype):
+        shape = self.shape
+        return _blocks(shape.batch, shape.spread * shape.taps * self.length * np.dtype(dtype).itemsize)
+
+    def to_rows(self, a5, out, s, sums=None):
+        """``out[c, b * L + position] = a[s.start + b, c, position]``: a block as ``(C, nb L)``."""
+        self.k.to_grid(a5, out[None], s.start, s.stop - s.start, (0, 0, 0), (1, 1, 1), a5.shape[2:], sums)
+
+    def from_rows(self, rows, out5, s, bias=None):
+        """The inverse of :meth:`to_rows`, plus ``bias``, into the block ``s`` of ``out5``."""
+        self.k.from_grid(rows[None], out5, s.start, s.stop - s.start, (0, 0, 0), (1, 1, 1), out5.shape[2:], bias)
+
+    def forward(self, x, w, b):
+        shape, k, length = self.shape, self.k, self.length
+        dtype = x.dtype
+        w_g = np.ascontiguousarray(shape.grouped_weight(w))
+        groups, rows, depth = w_g.shape
+        if shape.transposed:
+            y = memory.empty((shape.batch, shape.c_out, *shape.outer), dtype)
+            x5, y5 = _five(x, self.n), _five(y, self.n)
+            for s in self.blocks(dtype):
+                nb = s.stop - s.start
+                xt = memory.empty((shape.c_in, nb * length), dtype)
+                self.to_rows(x5, xt, s)
+                cols = memory.empty((shape.c_out * shape.taps, nb * length), dtype)
+                np.matmul(w_g.transpose(0, 2, 1), xt.reshape(groups, rows, nb * length),
+                          out=cols.reshape(groups, depth, nb * length))
+                k.col2im(cols, y5, s.start, nb, *self.geometry, bias=b)
+            return y
+        y = memory.empty((shape.batch, shape.c_out, length), dtype)
+        y5 = _five(y.reshape(shape.batch, shape.c_out, *shape.inner), self.n)
+        x5 = _five(np.ascontiguousarray(x), self.n)
+        small = groups == 1 and depth <= self.SMALL
+        fold = b is not None and groups == 1 and not small  # the bias: one more column of W, a row of ones
+        if fold:
+            w_g = np.concatenate([w_g, b.reshape(1, rows, 1).astype(dtype)], axis=2)
+        for s in self.blocks(dtype):
+            nb = s.stop - s.start
+            cols = memory.empty((shape.c_in * shape.taps + fold, nb * length), dtype)
+            k.im2col(x5, cols, s.start, nb, *self.geometry)
+            if small:
+                k.small_product(w_g[0], cols, y, s.start, nb, bias=b)
+                continue
+            if groups == 1:
+                if fold:
+                    cols[-1] = 1
+                # one product per image, written straight into the output
+                np.matmul(w_g[0], cols.reshape(-1, nb, length).transpose(1, 0, 2), out=y[s])
+                continue
+            out = memory.empty((shape.c_out, nb * length), dtype)
+            np.matmul(w_g, cols.reshape(groups, depth, nb * length), out=out.reshape(groups, rows, nb * length))
+            self.from_rows(out, y5, s, b)
+        return y.reshape(shape.batch, shape.c_out, *shape.inner)
+
+    def backward(self, x, w, gy, need_x, need_w, need_b):
+        shape, k, length = self.shape, self.k, self.length
+        dtype = x.dtype
+        w_g = np.ascontiguousarray(shape.grouped_weight(w))
+        groups, rows, depth = w_g.shape
+        gx = memory.empty(x.shape, dtype) if need_x else None
+        gw = None
+        if shape.transposed:
+            x5, gy5 = _five(x, self.n), _five(np.ascontiguousarray(gy), self.n)
+            gx3 = gx.reshape(shape.batch, shape.c_in, length) if need_x else None
+            gx5 = _five(gx, self.n) if need_x else None
+            for s in self.blocks(dtype):
+                nb = s.stop - s.start
+                cols = memory.empty((shape.c_out * shape.taps, nb * length), dtype)
+                k.im2col(gy5, cols, s.start, nb, *self.geometry)
+                cols_g = cols.reshape(groups, depth, nb * length)
+                if need_x and groups == 1:  # one product per image, straight into the gradient
+                    np.matmul(w_g[0], cols.reshape(depth, nb, length).transpose(1, 0, 2), out=gx3[s])
+                elif need_x:
+                    out = memory.empty((shape.c_in, nb * length), dtype)
+                    np.matmul(w_g, cols_g, out=out.reshape(groups, rows, nb * length))
+                    self.from_rows(out, gx5, s)
+                if need_w:
+                    xt = memory.empty((shape.c_in, nb * length), dtype)
+                    self.to_rows(x5, xt, s)
+                    part = np.matmul(xt.reshape(groups, rows, nb * length), cols_g.transpose(0, 2, 1))
+                    gw = part if gw is None else np.add(gw, part, out=gw)
+            gb = _sum_but_channels(gy) if need_b else None
+        else:
+            x5, gy5 = _five(np.ascontiguousarray(x), self.n), _five(gy, self.n)
+            gx5 = _five(gx, self.n) if need_x else None
+            sums = np.zeros(shape.c_out) if need_b else None  # the bias gradient, summed in passing
+            for s in self.blocks(dtype):
+                nb = s.stop - s.start
+                gt = memory.empty((shape.c_out, nb * length), dtype)
+                self.to_rows(gy5, gt, s, sums)
+                gt_g = gt.reshape(groups, rows, nb * length)
+                if need_w:
+                    cols = memory.empty((shape.c_in * shape.taps, nb * length), dtype)
+                    k.im2col(x5, cols, s.start, nb, *self.geometry)
+                    part = np.matmul(gt_g, cols.reshape(groups, depth, nb * length).transpose(0, 2, 1))
+                    gw = part if gw is None else np.add(gw, part, out=gw)
+                if need_x:
+                    cols = memory.empty((shape.c_in * shape.taps, nb * length), dtype)
+                    np.matmul(w_g.transpose(0, 2, 1), gt_g, out=cols.reshape(groups, depth, nb * length))
+                    k.col2im(cols, gx5, s.start, nb, *self.geometry)
+            gb = sums.astype(dtype) if need_b else None
+        return gx, gw.reshape(w.shape) if need_w else None, gb
+
+
+class _Implicit:
+    r"""A convolution as one matrix product per tap, with no columns (implicit GEMM).
+
+    The images of a block lie one after the other along the rows of a ``(channels, columns)`` matrix,
+    each in a cell of ``grid`` size holding the padded image; the cells overlap where one image's
+    padding after it can serve as the next one's padding before it. A stride :math:`s` splits the padded
+    positions :math:`p = u s + f` into :math:`s` phases (per dim), each on a grid of its own (``B`` below
+    has one grid per phase). Window :math:`q` reads :math:`p = q s + t d` for tap :math:`t`, which is
+    phase :math:`f_t = t d \bmod s` at position :math:`q + \lfloor t d / s \rfloor`: the same shift
+    :math:`\delta_t` for all windows of the block. With :math:`S_t` the grid of phase :math:`f_t` shifted
+    by :math:`\delta_t` columns and :math:`W_t` the weight's slice for tap :math:`t`:
+
+    .. math:: A = \sum_t W_t\, S_t(B), \qquad S_t(B) \mathrel{+}= W_t^\top A \ \text{(each } t),
+              \qquad \partial W_t = A\, S_t(B)^\top
+
+    ``A`` holds the channels of the weight's dim 0 at the window positions (``inner``) and ``B`` those
+    of its dim 1 at the padded ``outer`` positions: a convolution runs the first product forwards and the
+    second backwards, a transposed convolution the other way round. The windows that fall in the padding
+    of a cell are computed and dropped, ``cells / prod(inner)`` times the work of the windows alone (1.07
+    for 28x28 images, a 3x3 kernel and padding 1); the path is taken where that stays below
+    :attr:`WASTE` and the channels keep the products long enough to run near peak.
+    """
+
+    WASTE = 1.25
+    MIN_CHANNELS = 8
+
+    @classmethod
+    def takes(cls, shape):
+        rows, depth = shape.w_shape[0] // shape.groups, shape.w_shape[1]
+        if min(rows, depth) < cls.MIN_CHANNELS:
+            return False
+        return math.prod(cls._grid(shape)) <= cls.WASTE * math.prod(shape.inner)
+
+    @staticmethod
+    def _grid(shape):
+        """The cell, per dim, in positions of one phase. Its period in padded positions holds the image
+        after its padding before (``lo + outer``) and lets the windows of one image end before the next
+        image starts (``span - lo``), and is a multiple of the stride."""
+        grid = []
+        for i in range(len(shape.kernel)):
+            s, lo = shape.stride[i], shape.lo[i]
+            span = (shape.inner[i] - 1) * s + shape.dilation[i] * (shape.kernel[i] - 1) + 1
+            period = max(lo + shape.outer[i], span - lo, shape.inner[i] * s)
+            grid.append(-(-period // s))
+        return grid
+
+    def __init__(self, shape):
+        from ...kernels import conv as kernels
+
+        self.k, self.shape, self.n = kernels, shape, len(shape.kernel)
+        grid = _three(self._grid(shape), 1)
+        self.grid, self.cells = grid, math.prod(grid)
+        self.stride, self.lo = _three(shape.stride, 1), _three(shape.lo, 0)
+        self.phases = math.prod(self.stride)
+        steps = (grid[1] * grid[2], grid[2], 1)
+        dilation = _three(shape.dilation, 1)
+        self.taps = []  # (phase, shift) of each tap
+        for t in np.ndindex(*_three(shape.kernel, 1)):
+            reach = [t[i] * dilation[i] for i in range(3)]
+            phase = np.ravel_multi_index([r % s for r, s in zip(reach, self.stride)], self.stride)
+            self.taps.append((int(phase), sum(r // s * step for r, s, step in zip(reach, self.stride, steps))))
+        self.extra = max(shift for _, shift in self.taps)  # B's columns beyond the cells
+
+    def blocks(self, dtype):
+        """Blocks of about ``_BLOCK_BYTES / 256`` grid columns (16384): the products run fastest on rows
+        that long (shorter ones pay BLAS's start-up per call, longer ones leave the cache at every tap)."""
+        w_shape = self.shape.w_shape
+        channels = w_shape[0] + w_shape[1] * self.shape.groups * self.phases
+        per_image = max(self.cells * 256, channels * self.cells * np.dtype(dtype).itemsize // 16)
+        return _blocks(self.shape.batch, per_image)
+
+    def weight_taps(self, w):
+        """``w`` as ``(taps, dim 0, dim 1)``: the matrix of each tap contiguous."""
+        return np.ascontiguousarray(w.reshape(w.shape[0], w.shape[1], -1).transpose(2, 0, 1))
+
+    def per_group(self, w_t):
+        """Taps, rows and columns of one group's matrix of ``w_t``."""
+        taps, rows, depth = w_t.shape
+        return taps, rows // self.shape.groups, depth
+
+    # the three products, group by group and tap by tap; a matrix is (flat array, offset, leading dim)
+
+    def _b(self, b_grid, g, t, depth):
+        """The matrix of group ``g`` of ``B`` as tap ``t`` reads it: its phase's grid, shifted."""
+        phase, shift = self.taps[t]
+        channels, ld = b_grid.shape[1:]
+        return b_grid.reshape(-1), (phase * channels + g * depth) * ld + shift, ld
+
+    def gather(self, w_t, b_grid, a_grid, columns):
+        """``A = sum_t W_t S_t(B)``."""
+        groups, (taps, rows, depth), gemm = self.shape.groups, self.per_group(w_t), self.k.gemm
+        w_flat, a_flat = w_t.reshape(-1), a_grid.reshape(-1)
+        for g in range(groups):
+            for t in range(taps):
+                gemm(rows, columns, depth, (w_flat, (t * rows * groups + g * rows) * depth, depth),
+                     self._b(b_grid, g, t, depth), (a_flat, g * rows * columns, columns), 0.0 if t == 0 else 1.0)
+
+    def scatter(self, w_t, a_grid, b_grid, columns):
+        """``S_t(B) += W_t^T A`` for every tap, ``B`` starting from zero: the first tap of each phase
+        writes its columns (``beta = 0``), the columns it leaves out are zeroed first."""
+        groups, (taps, rows, depth), gemm = self.shape.groups, self.per_group(w_t), self.k.gemm
+        first = {}
+        for t, (phase, shift) in enumerate(self.taps):
+            first.setdefault(phase, (t, shift))
+        for phase in range(self.phases):
+            if phase not in first:
+                b_grid[phase] = 0
+            else:
+                shift = first[phase][1]
+                b_grid[phase, :, :shift] = 0
+                b_grid[phase, :, shift + columns:] = 0
+        w_flat, a_flat = w_t.reshape(-1), a_grid.reshape(-1)
+        for g in range(groups):
+            for t in range(taps):
+                beta = 0.0 if first[self.taps[t][0]][0] == t else 1.0
+                gemm(depth, columns, rows, (w_flat, (t * rows * groups + g * rows) * depth, depth),
+                     (a_flat, g * rows * columns, columns), self._b(b_grid, g, t, depth), beta, trans_a=True)
+
+    def weight_grad(self, a_grid, b_grid, gw_t, columns, beta):
+        """``dW_t (+)= A S_t(B)^T``."""
+        groups, (taps, rows, depth), gemm = self.shape.groups, self.per_group(gw_t), self.k.gemm
+        g_flat, a_flat = gw_t.reshape(-1), a_grid.reshape(-1)
+        for g in range(groups):
+            for t in range(taps):
+                gemm(rows, depth, columns, (a_flat, g * rows * columns, columns), self._b(b_grid, g, t, depth),
+                     (g_flat, (t * rows * groups + g * rows) * depth, depth), beta, trans_b=True)
+
+    # the passes
+
+    def _grids(self, rows, depth, nb, dtype):
+        columns = nb * self.cells
+        groups = self.shape.groups
+        a_grid = memory.empty((1, rows * groups, columns), dtype)
+        b_grid = memory.empty((self.phases, depth * groups, columns + self.extra), dtype)
+        return a_grid, b_grid, columns
+
+    def forward(self, x, w, b):
+        shape, k, n = self.shape, self.k, self.n
+        dtype = x.dtype
+        w_t = self.weight_taps(w)
+        taps, rows, depth = self.per_group(w_t)
+        out = memory.empty((shape.batch, shape.c_out, *(shape.outer if shape.transposed else shape.inner)), dtype)
+        out5, x5, ones, zero = _five(out, n), _five(x, n), (1, 1, 1), (0, 0, 0)
+        for s in self.blocks(dtype):
+            nb = s.stop - s.start
+            a_grid, b_grid, columns = self._grids(rows, depth, nb, dtype)
+            if shape.transposed:
+                k.to_grid(x5, a_grid, s.start, nb, zero, ones, self.grid)
+                self.scatter(w_t, a_grid, b_grid, columns)
+                k.from_grid(b_grid, out5, s.start, nb, self.lo, self.stride, self.grid, b)
+            else:
+                k.to_grid(x5, b_grid, s.start, nb, self.lo, self.stride, self.grid)
+                self.gather(w_t, b_grid, a_grid, columns)
+                k.from_grid(a_grid, out5, s.start, nb, zero, ones, self.grid, b)
+        return out
+
+    def backward(self, x, w, gy, need_x, need_w, need_b):
+        shape, k, n = self.shape, self.k, self.n
+        dtype = x.dtype
+        w_t = self.weight_taps(w)
+        taps, rows, depth = self.per_group(w_t)
+        gx = memory.empty(x.shape, dtype) if need_x else None
+        gw_t = np.empty(w_t.shape, dtype) if need_w else None
+        sums = np.zeros(shape.c_out) if need_b else None
+        x5, gy5, gx5 = _five(x, n), _five(gy, n), _five(gx, n) if need_x else None
+        ones, zero = (1, 1, 1), (0, 0, 0)
+        for i, s in enumerate(self.blocks(dtype)):
+            nb = s.stop - s.start
+            a_grid, b_grid, columns = self._grids(rows, depth, nb, dtype)
+            if shape.transposed:
+                k.to_grid(gy5, b_grid, s.start, nb, self.lo, self.stride, self.grid, sums)
+                if need_w:
+                    k.to_grid(x5, a_grid, s.start, nb, zero, ones, self.grid)
+                    self.weight_grad(a_grid, b_grid, gw_t, columns, 1.0 if i else 0.0)
+                if need_x:
+                    self.gather(w_t, b_grid, a_grid, columns)
+                    k.from_grid(a_grid, gx5, s.start, nb, zero, ones, self.grid)
+            else:
+                k.to_grid(gy5, a_grid, s.start, nb, zero, ones, self.grid, sums)
+                if need_w:
+                    k.to_grid(x5, b_grid, s.start, nb, self.lo, self.stride, self.grid)
+                    self.weight_grad(a_grid, b_grid, gw_t, columns, 1.0 if i else 0.0)
+                if need_x:
+                    self.scatter(w_t, a_grid, b_grid, columns)
+                    k.from_grid(b_grid, gx5, s.start, nb, self.lo, self.stride, self.grid)
+        gw = np.ascontiguousarray(gw_t.transpose(1, 2, 0)).reshape(w.shape) if need_w else None
+        gb = sums.astype(dtype) if need_b else None
+        return gx, gw, gb
+
+
+def _compiled_path(shape):
+    """The implicit product where it applies, the columns otherwise."""
+    if _Implicit.takes(shape):
+        return _Implicit(shape)
+    return _Columns(shape)
 
 
 # --------------------------------------------------------------------------- argument checks
