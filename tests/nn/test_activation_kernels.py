@@ -60,6 +60,7 @@ ACTIVATIONS = {
     "silu": (lambda L, F, x: F.silu(x), "abs_x"),
     "mish": (lambda L, F, x: F.mish(x), "abs_x"),
     "tanhshrink": (lambda L, F, x: F.tanhshrink(x), "abs_x"),
+    "relu": (lambda L, F, x: F.relu(x), "rel"),
     "hardtanh": (lambda L, F, x: F.hardtanh(x), "rel"),
     "hardtanh-range": (lambda L, F, x: F.hardtanh(x, -2.5, 3.0), "rel"),
     "relu6": (lambda L, F, x: F.relu6(x), "rel"),
@@ -446,3 +447,18 @@ def test_expm1_and_tanh_kernels(dtype, lo, hi, bounds):
         sub = np.isfinite(ref) & (np.abs(ref) < info.tiny)
         assert np.abs(got[sub] - ref[sub]).max() <= info.smallest_subnormal, what
         np.testing.assert_array_equal(np.signbit(got[x == 0]), np.signbit(x[x == 0]), err_msg=what)
+
+
+@pytest.mark.parametrize("n", [5, N])
+def test_relu_keeps_its_output_for_backward_as_torch(n):
+    """relu saves its output: writing into it afterwards is refused (PyTorch's version-counter error), writing
+    into its input is not."""
+    x = npgrad.randn(n, requires_grad=True)
+    h = x * 1.0
+    y = F.relu(h)
+    h.add_(1.0)                                  # the input: allowed, as in torch
+    y.sum().backward()
+    z = F.relu(x * 1.0)
+    z.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()

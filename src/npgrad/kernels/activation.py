@@ -50,7 +50,7 @@ from .. import memory
 from ._fastmath import _POLY_FLAGS, _f32_from_i32, _f64_from_i64, _i64_from_f64, fast_exp
 from .special import erf_with_exp
 
-__all__ = ["elu", "gelu", "silu", "softplus", "logsigmoid", "mish", "tanhshrink", "hardtanh",
+__all__ = ["relu", "relu_backward", "elu", "gelu", "silu", "softplus", "logsigmoid", "mish", "tanhshrink", "hardtanh",
            "hardtanh_backward", "hardsigmoid", "hardsigmoid_backward", "hardswish", "hardswish_backward",
            "softshrink", "hardshrink", "shrink_backward", "times_derivative", "tanhshrink_backward", "expm1_array",
            "tanh_array"]
@@ -435,6 +435,20 @@ def _hardtanh_backward_loop(g, x, out, lo, hi):
 
 
 @_kernel
+def _relu_loop(x, y):
+    for i in range(x.shape[0]):
+        v = x[i]
+        y[i] = _c(0.0, v) if v < _c(0.0, v) else v           # NaN and -0.0 stay, as PyTorch's
+
+
+@_kernel
+def _relu_backward_loop(g, y, out):
+    for i in range(y.shape[0]):
+        v = y[i]
+        out[i] = _c(0.0, v) if v <= _c(0.0, v) else _at(g, i)      # passes unless the output is <= 0 (NaN passes)
+
+
+@_kernel
 def _hardsigmoid_loop(x, y):
     for i in range(x.shape[0]):
         t = x[i] + _c(3.0, x[i])
@@ -609,6 +623,16 @@ def hardtanh(x, lo, hi):
 def hardtanh_backward(g, x, lo, hi):
     """``g`` where ``lo < x < hi``, else 0."""
     return _backward(_hardtanh_backward_loop, g, x, lo, hi)
+
+
+def relu(x):
+    """``max(x, 0)``, keeping NaN and -0.0."""
+    return _forward(_relu_loop, x)
+
+
+def relu_backward(g, y):
+    """``g`` where the output ``y`` is not <= 0, else exactly 0 (even where ``g`` is NaN or inf)."""
+    return _backward(_relu_backward_loop, g, y)
 
 
 def hardsigmoid(x):

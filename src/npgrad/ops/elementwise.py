@@ -312,19 +312,25 @@ class LogSigmoid(Function):
 
 
 class Relu(Function):
+    """max(x, 0), as PyTorch's: NaN and -0.0 stay; the gradient passes unless the output is <= 0 (so at NaN too),
+    and is exactly 0 elsewhere. The output is what backward keeps (writing into it later is refused, as in
+    PyTorch)."""
+
     @staticmethod
     def forward(ctx, x):
-        # PyTorch passes the gradient unless the output is <= 0 (so at NaN too)
-        mask = np.less_equal(x, 0, out=memory.empty(x.shape, np.bool_))
-        np.logical_not(mask, out=mask)
-        ctx.save_for_backward(mask)
-        # max(x, 0) keeps NaN, as PyTorch does (np.where on a random mask is ~10x slower)
-        return np.maximum(x, np.zeros((), x.dtype), out=memory.empty(x.shape, x.dtype))
+        if use_activation_kernel(x):
+            y = activation_kernels().relu(x)
+        else:   # small or strided: a select keeps NaN and -0.0 (np.maximum would turn -0.0 into 0.0)
+            y = np.where(x < 0, np.zeros((), x.dtype), x)
+        ctx.save_for_backward(y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        (mask,) = ctx.saved_tensors
-        return np.multiply(g, mask, out=memory.empty(np.broadcast_shapes(g.shape, mask.shape), g.dtype))
+        (y,) = ctx.saved_tensors
+        if use_activation_kernel(y):
+            return activation_kernels().relu_backward(g, y)
+        return np.where(y <= 0, np.zeros((), g.dtype), g)
 
 
 class LeakyRelu(Function):
