@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from itertools import repeat
 
 import numpy as np
 
@@ -20,6 +22,20 @@ __all__ = ["linear", "bilinear", "relu", "relu_", "relu6", "leaky_relu", "leaky_
            "instance_norm", "group_norm", "local_response_norm", "normalize", "pad", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "cosine_similarity",
            "pairwise_distance", "pdist"]
+
+
+def _ntuple(n):
+    """An iterable as a tuple, a single value repeated ``n`` times (the parser of PyTorch's ``_pair`` & co)."""
+
+    def parse(x):
+        if isinstance(x, Iterable):
+            return tuple(x)
+        return tuple(repeat(x, n))
+
+    return parse
+
+
+_single, _pair, _triple = _ntuple(1), _ntuple(2), _ntuple(3)
 
 
 # --------------------------------------------------------------------------- linear

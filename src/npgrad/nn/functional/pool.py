@@ -13,8 +13,6 @@ unsqueezed at dim -2, as PyTorch does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from itertools import repeat
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -22,6 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 from ...autograd.function import ArrayFunction as Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor, _scalar_name
+from .basic import _ntuple, _pair, _triple
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
@@ -72,24 +71,9 @@ def _int_list(value, n, fn, name, pos):
     return tuple(int(v.item()) if isinstance(v, Tensor) else int(v) for v in value)
 
 
-_ints = _int_list
-
-
 def _expand(values, n):
     """A one-element sequence repeated ``n`` times; a longer one as it is."""
     return tuple(values) * n if len(values) == 1 else tuple(values)
-
-
-def _ntuple(n):
-    def parse(x):
-        if isinstance(x, Iterable):
-            return tuple(x)
-        return tuple(repeat(x, n))
-
-    return parse
-
-
-_pair, _triple = _ntuple(2), _ntuple(3)
 
 
 def _list_with_default(out_size, defaults):
@@ -439,10 +423,10 @@ def _max_pool3d_windows(shape, kernel, stride, padding, dilation, ceil_mode):
 
 def _max_pool(input, n, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     fn = f"max_pool{n}d_with_indices" if with_indices else f"max_pool{n}d"
-    kernel = _ints(kernel_size, n, fn, "kernel_size", 2)
-    stride = () if stride is None else _ints(stride, n, fn, "stride", 3)
-    padding = _ints(padding, n, fn, "padding", 4)
-    dilation = _ints(dilation, n, fn, "dilation", 5)
+    kernel = _int_list(kernel_size, n, fn, "kernel_size", 2)
+    stride = () if stride is None else _int_list(stride, n, fn, "stride", 3)
+    padding = _int_list(padding, n, fn, "padding", 4)
+    dilation = _int_list(dilation, n, fn, "dilation", 5)
     geometry = _max_pool2d_windows if n == 2 else _max_pool3d_windows
     w = geometry(tuple(input.shape), kernel, stride, padding, dilation, ceil_mode)
     _check_dtype(input, f"max_pool{n}d", _FLOATS | _INTS)
@@ -453,10 +437,10 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
                             return_indices=False):
     """:func:`max_pool1d` that always returns ``(output, indices)``."""
     fn = "max_pool1d_with_indices"
-    kernel = _ints(kernel_size, 1, fn, "kernel_size", 2)
-    stride = kernel if stride is None else _ints(stride, 1, fn, "stride", 3) or kernel
-    padding = _ints(padding, 1, fn, "padding", 4)
-    dilation = _ints(dilation, 1, fn, "dilation", 5)
+    kernel = _int_list(kernel_size, 1, fn, "kernel_size", 2)
+    stride = kernel if stride is None else _int_list(stride, 1, fn, "stride", 3) or kernel
+    padding = _int_list(padding, 1, fn, "padding", 4)
+    dilation = _int_list(dilation, 1, fn, "dilation", 5)
     _check_dim_range(input, 2, 4, "max_pool1d")
     for values, name in ((kernel, "kernel_size"), (stride, "stride"), (padding, "padding"),
                          (dilation, "dilation")):
@@ -485,10 +469,10 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not ((ndim == 2 and shape[0] != 0 and shape[1] != 0) or (ndim == 3 and shape[1] != 0 and shape[2] != 0)):
         raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
                            f"input, but got:{list(shape)}")
-    kernel = _ints(kernel_size, 1, "max_pool1d", "kernel_size", 2)
-    stride = () if stride is None else _ints(stride, 1, "max_pool1d", "stride", 3)
-    padding = _ints(padding, 1, "max_pool1d", "padding", 4)
-    dilation = _ints(dilation, 1, "max_pool1d", "dilation", 5)
+    kernel = _int_list(kernel_size, 1, "max_pool1d", "kernel_size", 2)
+    stride = () if stride is None else _int_list(stride, 1, "max_pool1d", "stride", 3)
+    padding = _int_list(padding, 1, "max_pool1d", "padding", 4)
+    dilation = _int_list(dilation, 1, "max_pool1d", "dilation", 5)
     if len(kernel) != 1:
         raise RuntimeError(f"max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 but "
                            f"got size {len(kernel)}")
@@ -635,9 +619,9 @@ def _avg_pool3d_windows(input, kernel, stride, padding, ceil_mode, divisor_overr
 
 def _avg_pool(input, n, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     fn = f"avg_pool{n}d"
-    kernel = _ints(kernel_size, n, fn, "kernel_size", 2)
-    stride = () if stride is None else _ints(stride, n, fn, "stride", 3)
-    padding = _ints(padding, n, fn, "padding", 4)
+    kernel = _int_list(kernel_size, n, fn, "kernel_size", 2)
+    stride = () if stride is None else _int_list(stride, n, fn, "stride", 3)
+    padding = _int_list(padding, n, fn, "padding", 4)
     if n == 2:
         w = _avg_pool2d_windows(input, kernel, stride, padding, ceil_mode, divisor_override)
         _check_dtype(input, "avg_pool2d", _FLOATS | {"int64"})
@@ -660,9 +644,9 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         [[[2.0, 4.0]]]
     """
     fn = "avg_pool1d"
-    kernel = _ints(kernel_size, 1, fn, "kernel_size", 2)
-    stride = kernel if stride is None else _ints(stride, 1, fn, "stride", 3) or kernel
-    padding = _ints(padding, 1, fn, "padding", 4)
+    kernel = _int_list(kernel_size, 1, fn, "kernel_size", 2)
+    stride = kernel if stride is None else _int_list(stride, 1, fn, "stride", 3) or kernel
+    padding = _int_list(padding, 1, fn, "padding", 4)
     _check_dim_range(input, 2, 4, fn)
     for values, name in ((kernel, "kernel_size"), (stride, "stride"), (padding, "padding")):
         _check_1d(values, fn, name)
@@ -818,7 +802,7 @@ def adaptive_avg_pool1d(input, output_size):
         >>> F.adaptive_avg_pool1d(npgrad.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).tolist()
         [[[2.0, 4.0]]]
     """
-    size = _ints(output_size, 1, "adaptive_avg_pool1d", "output_size", 2)
+    size = _int_list(output_size, 1, "adaptive_avg_pool1d", "output_size", 2)
     _check_dim_range(input, 2, 4, "adaptive_avg_pool1d")
     _check_1d(size, "adaptive_avg_pool1d", "output_size")
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size[0])).squeeze(-2)
@@ -833,7 +817,7 @@ def adaptive_avg_pool2d(input, output_size):
         >>> F.adaptive_avg_pool2d(npgrad.arange(16.0).reshape(1, 1, 4, 4), (1, 2)).tolist()
         [[[[6.5, 8.5]]]]
     """
-    size = _ints(_list_with_default(output_size, input.size()), 2, "adaptive_avg_pool2d", "output_size", 2)
+    size = _int_list(_list_with_default(output_size, input.size()), 2, "adaptive_avg_pool2d", "output_size", 2)
     if len(size) != 2:
         raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
     if not (size[0] >= 0 and size[1] >= 0):
@@ -861,7 +845,7 @@ def adaptive_avg_pool3d(input, output_size):
         >>> F.adaptive_avg_pool3d(npgrad.arange(8.0).reshape(1, 1, 2, 2, 2), (2, 1, 1)).tolist()
         [[[[[1.5]], [[5.5]]]]]
     """
-    size = _ints(_list_with_default(output_size, input.size()), 3, "adaptive_avg_pool3d", "output_size", 2)
+    size = _int_list(_list_with_default(output_size, input.size()), 3, "adaptive_avg_pool3d", "output_size", 2)
     if len(size) != 3:
         raise RuntimeError("adaptive_avg_pool3d: output_size must be 3")
     if not all(s >= 0 for s in size):
@@ -882,7 +866,7 @@ def adaptive_avg_pool3d(input, output_size):
 
 def _adaptive_max(input, n, output_size, return_indices):
     fn = f"adaptive_max_pool{n}d"
-    size = _ints(_list_with_default(output_size, input.size()), n, fn, "output_size", 2)
+    size = _int_list(_list_with_default(output_size, input.size()), n, fn, "output_size", 2)
     shape, ndim = tuple(input.shape), input.ndim
     if ndim not in (n + 1, n + 2):
         raise RuntimeError(f"{fn}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(shape)}")
@@ -911,7 +895,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
         [[[5.0, 4.0]]]
     """
     fn = "adaptive_max_pool1d"
-    size = _ints(output_size, 1, fn, "output_size", 2)
+    size = _int_list(output_size, 1, fn, "output_size", 2)
     _check_dim_range(input, 2, 4, fn)
     _check_1d(size, fn, "output_size")
     shape = tuple(input.shape)

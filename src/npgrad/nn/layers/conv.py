@@ -12,9 +12,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from .linear import _param
-from .padding import _ntuple
+from ..functional.basic import _ntuple, _single
 
-_single, _pair, _triple = _ntuple(1), _ntuple(2), _ntuple(3)
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 

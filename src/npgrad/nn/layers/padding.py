@@ -5,23 +5,9 @@ thin shells over ``nn.functional.pad``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import repeat
-
 from .. import functional as F
+from ..functional.basic import _ntuple
 from ..module import Module
-
-
-def _ntuple(n):
-    """An iterable as a tuple, a single value repeated ``n`` times."""
-
-    def parse(x):
-        if isinstance(x, Iterable):
-            return tuple(x)
-        return tuple(repeat(x, n))
-
-    return parse
-
 
 _pair, _quadruple, _sextuple = _ntuple(2), _ntuple(4), _ntuple(6)
 

@@ -2,25 +2,9 @@
 dims, thin shells over ``nn.functional`` that keep PyTorch's attributes and reprs."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import repeat
-
 from .. import functional as F
+from ..functional.basic import _pair, _single, _triple
 from ..module import Module
-
-
-def _ntuple(n):
-    """An iterable as a tuple, a single value repeated ``n`` times."""
-
-    def parse(x):
-        if isinstance(x, Iterable):
-            return tuple(x)
-        return tuple(repeat(x, n))
-
-    return parse
-
-
-_single, _pair, _triple = _ntuple(1), _ntuple(2), _ntuple(3)
 
 
 class _MaxPoolNd(Module):
@@ -69,6 +53,18 @@ class MaxPool3d(_MaxPoolNd):
 
 
 class _MaxUnpoolNd(Module):
+    _tuple = None        # _single, _pair or _triple
+    _unpool = None       # the nn.functional.max_unpool*d name
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = type(self)._tuple(kernel_size)
+        self.stride = type(self)._tuple(stride if (stride is not None) else kernel_size)
+        self.padding = type(self)._tuple(padding)
+
+    def forward(self, input, indices, output_size=None):
+        return getattr(F, self._unpool)(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
@@ -76,40 +72,19 @@ class _MaxUnpoolNd(Module):
 class MaxUnpool1d(_MaxUnpoolNd):
     """The partial inverse of :class:`MaxPool1d`: :func:`nn.functional.max_unpool1d`."""
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if (stride is not None) else kernel_size)
-        self.padding = _single(padding)
-
-    def forward(self, input, indices, output_size=None):
-        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+    _tuple, _unpool = _single, "max_unpool1d"
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """The partial inverse of :class:`MaxPool2d`: :func:`nn.functional.max_unpool2d`."""
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if (stride is not None) else kernel_size)
-        self.padding = _pair(padding)
-
-    def forward(self, input, indices, output_size=None):
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+    _tuple, _unpool = _pair, "max_unpool2d"
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
     """The partial inverse of :class:`MaxPool3d`: :func:`nn.functional.max_unpool3d`."""
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = _triple(kernel_size)
-        self.stride = _triple(stride if (stride is not None) else kernel_size)
-        self.padding = _triple(padding)
-
-    def forward(self, input, indices, output_size=None):
-        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+    _tuple, _unpool = _triple, "max_unpool3d"
 
 
 class _AvgPoolNd(Module):
@@ -133,40 +108,36 @@ class AvgPool1d(_AvgPoolNd):
                             self.count_include_pad)
 
 
-class AvgPool2d(_AvgPoolNd):
+class _AvgPoolWithDivisorNd(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d: the same arguments, with ``divisor_override``."""
+
+    _pool = None         # the nn.functional.avg_pool*d name
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if (stride is not None) else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return getattr(F, self._pool)(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                      self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolWithDivisorNd):
     """Mean over windows of the last 2 dims: :func:`nn.functional.avg_pool2d`."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None) else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+    _pool = "avg_pool2d"
 
 
-class AvgPool3d(_AvgPoolNd):
+class AvgPool3d(_AvgPoolWithDivisorNd):
     """Mean over windows of the last 3 dims: :func:`nn.functional.avg_pool3d`."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None) else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input):
-        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+    _pool = "avg_pool3d"
 
 
 class _LPPoolNd(Module):
