@@ -173,6 +173,38 @@ _SQRT_HALF = 0.7071067811865476
 _LN2 = 0.6931471805599453
 
 
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _two_artanh_f32(s):
+    """:math:`2\\operatorname{artanh} s = \\log\\frac{1+s}{1-s}` for :math:`|s| \\le 0.1716`, as an odd series."""
+    z = s * s
+    p = np.float32(2.0 / 11.0)
+    p = p * z + np.float32(2.0 / 9.0)
+    p = p * z + np.float32(2.0 / 7.0)
+    p = p * z + np.float32(2.0 / 5.0)
+    p = p * z + np.float32(2.0 / 3.0)
+    p = p * z + np.float32(2.0)
+    return p * s
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _two_artanh_f64(s):
+    """:func:`_two_artanh_f32` in float64 (terms up to :math:`s^{23}`)."""
+    z = s * s
+    p = 2.0 / 23.0
+    p = p * z + 2.0 / 21.0
+    p = p * z + 2.0 / 19.0
+    p = p * z + 2.0 / 17.0
+    p = p * z + 2.0 / 15.0
+    p = p * z + 2.0 / 13.0
+    p = p * z + 2.0 / 11.0
+    p = p * z + 2.0 / 9.0
+    p = p * z + 2.0 / 7.0
+    p = p * z + 2.0 / 5.0
+    p = p * z + 2.0 / 3.0
+    p = p * z + 2.0
+    return p * s
+
+
 @njit(fastmath=_POLY_FLAGS, error_model="numpy")
 def _log_f32(x):
     scale = np.float32(0.0)
@@ -185,14 +217,7 @@ def _log_f32(x):
     e = offset >> np.int32(23)
     m = _f32_from_i32(np.int32(bits - (e << np.int32(23))))
     s = (m - np.float32(1.0)) / (m + np.float32(1.0))
-    z = s * s
-    p = np.float32(2.0 / 11.0)
-    p = p * z + np.float32(2.0 / 9.0)
-    p = p * z + np.float32(2.0 / 7.0)
-    p = p * z + np.float32(2.0 / 5.0)
-    p = p * z + np.float32(2.0 / 3.0)
-    p = p * z + np.float32(2.0)
-    y = p * s + (np.float32(e) + scale) * np.float32(_LN2)
+    y = _two_artanh_f32(s) + (np.float32(e) + scale) * np.float32(_LN2)
     if x == np.float32(0.0):
         y = np.float32(-np.inf)
     if x < np.float32(0.0) or x != x:
@@ -213,20 +238,7 @@ def _log_f64(x):
     e = offset >> np.int64(52)
     m = _f64_from_i64(np.int64(bits - (e << np.int64(52))))
     s = (m - 1.0) / (m + 1.0)
-    z = s * s
-    p = 2.0 / 23.0
-    p = p * z + 2.0 / 21.0
-    p = p * z + 2.0 / 19.0
-    p = p * z + 2.0 / 17.0
-    p = p * z + 2.0 / 15.0
-    p = p * z + 2.0 / 13.0
-    p = p * z + 2.0 / 11.0
-    p = p * z + 2.0 / 9.0
-    p = p * z + 2.0 / 7.0
-    p = p * z + 2.0 / 5.0
-    p = p * z + 2.0 / 3.0
-    p = p * z + 2.0
-    y = p * s + (np.float64(e) + scale) * _LN2
+    y = _two_artanh_f64(s) + (np.float64(e) + scale) * _LN2
     if x == 0.0:
         y = -np.inf
     if x < 0.0 or x != x:

@@ -47,7 +47,8 @@ from numba import njit, types
 from numba.extending import overload
 
 from .. import memory
-from ._fastmath import _POLY_FLAGS, _f32_from_i32, _f64_from_i64, _i64_from_f64, fast_exp
+from ._fastmath import (_POLY_FLAGS, _f32_from_i32, _f64_from_i64, _i64_from_f64, _two_artanh_f32,
+                        _two_artanh_f64, fast_exp)
 from .special import erf_with_exp
 
 __all__ = ["relu", "relu_backward", "elu", "gelu", "silu", "softplus", "logsigmoid", "mish", "tanhshrink", "hardtanh",
@@ -207,34 +208,14 @@ def _log1p(u):
 def _log1p_f32(u):
     low = u < np.float32(0.41421356)
     s = (u if low else u - np.float32(1.0)) / (u + (np.float32(2.0) if low else np.float32(3.0)))
-    z = s * s
-    p = np.float32(2.0 / 11.0)
-    p = p * z + np.float32(2.0 / 9.0)
-    p = p * z + np.float32(2.0 / 7.0)
-    p = p * z + np.float32(2.0 / 5.0)
-    p = p * z + np.float32(2.0 / 3.0)
-    p = p * z + np.float32(2.0)
-    return p * s + (np.float32(0.0) if low else np.float32(0.6931472))
+    return _two_artanh_f32(s) + (np.float32(0.0) if low else np.float32(0.6931472))
 
 
 @njit(fastmath=_POLY_FLAGS, error_model="numpy")
 def _log1p_f64(u):
     low = u < 0.41421356237309503
     s = (u if low else u - 1.0) / (u + (2.0 if low else 3.0))
-    z = s * s
-    p = 2.0 / 23.0
-    p = p * z + 2.0 / 21.0
-    p = p * z + 2.0 / 19.0
-    p = p * z + 2.0 / 17.0
-    p = p * z + 2.0 / 15.0
-    p = p * z + 2.0 / 13.0
-    p = p * z + 2.0 / 11.0
-    p = p * z + 2.0 / 9.0
-    p = p * z + 2.0 / 7.0
-    p = p * z + 2.0 / 5.0
-    p = p * z + 2.0 / 3.0
-    p = p * z + 2.0
-    return p * s + (0.0 if low else 0.6931471805599453)
+    return _two_artanh_f64(s) + (0.0 if low else 0.6931471805599453)
 
 
 @overload(_log1p, inline="always")
