@@ -10,15 +10,12 @@ import pytest
 import npgrad
 import npgrad.nn.functional as F
 from npgrad.autograd import gradcheck
+from harness import _seed
 from oracle import HAVE_TORCH, Golden
 
 golden = Golden("sampling")
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-5, atol=2e-6)}
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
 
 
 def _close(actual, expected, key, dtype):
