@@ -26,6 +26,7 @@ def __getattr__(name):
     # subpackages load on first use so that `import npgrad` stays light
     import importlib
 
-    if name in ("nn", "optim", "data", "train", "utils", "kernels", "cli"):
+    if name in ("nn", "optim", "data", "train", "utils", "kernels", "cli", "linalg", "special", "backends", "amp",
+                "testing", "compiler", "jit"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'npgrad' has no attribute '{name}'")

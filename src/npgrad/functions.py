@@ -38,7 +38,12 @@ def _make(name):
     return fn
 
 
-for _name in _UNARY:
+# more names that are both a Tensor method and a function, by the file that implements them
+_MATH = []        # ops/math.py
+_LINALG = []      # ops/decomp.py
+_PRODUCTS = []    # ops/products.py
+
+for _name in _UNARY + _MATH + _LINALG + _PRODUCTS:
     if hasattr(Tensor, _name):
         globals()[_name] = _make(_name)
         __all__.append(_name)

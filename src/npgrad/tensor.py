@@ -1772,6 +1772,12 @@ class Tensor:
                                    "the base tensor's gradient. Write into the base tensor, or clone() the view "
                                    "first.")
 
+    # ------------------------------------------------------------------ more math functions (ops/math.py)
+
+    # ------------------------------------------------------------------ linear algebra (ops/decomp.py)
+
+    # ------------------------------------------------------------------ products and constructions (ops/products.py)
+
     # ------------------------------------------------------------------ new tensors
     def new_tensor(self, data, dtype=None, requires_grad=False):
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
