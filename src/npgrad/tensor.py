@@ -1778,6 +1778,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ products and constructions (ops/products.py)
 
+    # ------------------------------------------------------------------ runtime attributes (_runtime.py)
+
     # ------------------------------------------------------------------ new tensors
     def new_tensor(self, data, dtype=None, requires_grad=False):
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
