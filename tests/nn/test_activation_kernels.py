@@ -61,6 +61,8 @@ ACTIVATIONS = {
     "mish": (lambda L, F, x: F.mish(x), "abs_x"),
     "tanhshrink": (lambda L, F, x: F.tanhshrink(x), "abs_x"),
     "relu": (lambda L, F, x: F.relu(x), "rel"),
+    "leaky_relu": (lambda L, F, x: F.leaky_relu(x), "rel"),
+    "leaky_relu-0.2": (lambda L, F, x: F.leaky_relu(x, 0.2), "rel"),
     "hardtanh": (lambda L, F, x: F.hardtanh(x), "rel"),
     "hardtanh-range": (lambda L, F, x: F.hardtanh(x, -2.5, 3.0), "rel"),
     "relu6": (lambda L, F, x: F.relu6(x), "rel"),
@@ -243,6 +245,8 @@ PIECEWISE = {  # name -> (kernel forward, kernel backward, reference Function, p
     "hardsigmoid": (K.hardsigmoid, lambda g, x: K.hardsigmoid_backward(g, x, basic._ONE_SIXTH),
                     lambda t: F.hardsigmoid(t)),
     "hardswish": (K.hardswish, K.hardswish_backward, lambda t: F.hardswish(t)),
+    "leaky_relu": (lambda x: K.leaky_relu(x, 0.01), lambda g, x: K.leaky_relu_backward(g, x, 0.01),
+                   lambda t: F.leaky_relu(t)),
     "softshrink": (lambda x: K.softshrink(x, 0.5), lambda g, x: K.shrink_backward(g, x, 0.5),
                    lambda t: F.softshrink(t)),
     "hardshrink": (lambda x: K.hardshrink(x, 0.5), lambda g, x: K.shrink_backward(g, x, 0.5),
@@ -333,13 +337,14 @@ def test_small_and_strided_inputs_take_the_reference(name, kernel_calls):
 
 
 @pytest.mark.parametrize("name", ["elu", "selu", "celu-1.3", "silu", "mish", "hardtanh", "relu6", "hardsigmoid",
-                                  "hardswish"])
+                                  "hardswish", "leaky_relu-0.2"])
 def test_inplace_forms_on_kernel_sized_tensors(name):
     inplace = {"elu": lambda x: F.elu_(x), "selu": lambda x: F.selu_(x), "celu-1.3": lambda x: F.celu_(x, 1.3),
                "silu": lambda x: F.silu(x, inplace=True), "mish": lambda x: F.mish(x, inplace=True),
                "hardtanh": lambda x: F.hardtanh_(x), "relu6": lambda x: F.relu6(x, inplace=True),
                "hardsigmoid": lambda x: F.hardsigmoid(x, inplace=True),
-               "hardswish": lambda x: F.hardswish(x, inplace=True)}[name]
+               "hardswish": lambda x: F.hardswish(x, inplace=True),
+               "leaky_relu-0.2": lambda x: F.leaky_relu_(x, 0.2)}[name]
     fn, _ = ACTIVATIONS[name]
     x = 3 * np.random.default_rng(9).standard_normal((64, 64))
     a = npgrad.tensor(x, requires_grad=True)

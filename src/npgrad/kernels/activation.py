@@ -51,10 +51,10 @@ from ._fastmath import (_POLY_FLAGS, _f32_from_i32, _f64_from_i64, _i64_from_f64
                         _two_artanh_f64, fast_exp)
 from .special import erf_with_exp
 
-__all__ = ["relu", "relu_backward", "elu", "gelu", "silu", "softplus", "logsigmoid", "mish", "tanhshrink", "hardtanh",
-           "hardtanh_backward", "hardsigmoid", "hardsigmoid_backward", "hardswish", "hardswish_backward",
-           "softshrink", "hardshrink", "shrink_backward", "times_derivative", "tanhshrink_backward", "expm1_array",
-           "tanh_array"]
+__all__ = ["relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "elu", "gelu", "silu", "softplus",
+           "logsigmoid", "mish", "tanhshrink", "hardtanh", "hardtanh_backward", "hardsigmoid", "hardsigmoid_backward",
+           "hardswish", "hardswish_backward", "softshrink", "hardshrink", "shrink_backward", "times_derivative",
+           "tanhshrink_backward", "expm1_array", "tanh_array"]
 
 # The loops have no reductions, so they need no reassociation, and it would do harm: it folds
 # (1 + u) - 1 to u. Nor do they take 1/d for x / d (divisions stay exact, and y is the same whether
@@ -430,6 +430,20 @@ def _relu_backward_loop(g, y, out):
 
 
 @_kernel
+def _leaky_relu_loop(x, y, slope):
+    for i in range(x.shape[0]):
+        v = x[i]
+        y[i] = v if v > _c(0.0, v) else v * slope                 # NaN and -0.0 take the slope, as PyTorch's
+
+
+@_kernel
+def _leaky_relu_backward_loop(g, x, out, slope):
+    for i in range(x.shape[0]):
+        gi = _at(g, i)
+        out[i] = gi if x[i] > _c(0.0, gi) else gi * slope
+
+
+@_kernel
 def _hardsigmoid_loop(x, y):
     for i in range(x.shape[0]):
         t = x[i] + _c(3.0, x[i])
@@ -614,6 +628,16 @@ def relu(x):
 def relu_backward(g, y):
     """``g`` where the output ``y`` is not <= 0, else exactly 0 (even where ``g`` is NaN or inf)."""
     return _backward(_relu_backward_loop, g, y)
+
+
+def leaky_relu(x, slope):
+    """``x`` where ``x > 0``, else ``slope x``."""
+    return _forward(_leaky_relu_loop, x, slope)
+
+
+def leaky_relu_backward(g, x, slope):
+    """``g`` where ``x > 0``, else ``slope g``."""
+    return _backward(_leaky_relu_backward_loop, g, x, slope)
 
 
 def hardsigmoid(x):

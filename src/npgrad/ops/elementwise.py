@@ -334,21 +334,24 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
-    """x if x > 0 else slope * x, written without a per-element branch (``max(x, 0) + slope min(x, 0)``:
-    one of the two terms is exactly 0); NaN stays NaN."""
+    """x if x > 0 else slope * x, as PyTorch's select (so NaN and -0.0 take the slope); the gradient is g or
+    slope * g by the same test on the saved input."""
 
     @staticmethod
     def forward(ctx, x, slope):
         ctx.slope = slope
-        ctx.save_for_backward(x > 0)
-        return np.add(np.maximum(x, 0), np.minimum(x, 0) * slope, out=memory.like(x))
+        ctx.save_for_backward(x)
+        if use_activation_kernel(x):
+            return activation_kernels().leaky_relu(x, slope)
+        return np.where(x > 0, x, x * x.dtype.type(slope))
 
     @staticmethod
     def backward(ctx, g):
-        (pos,) = ctx.saved_tensors
-        factor = pos.astype(g.dtype)
-        factor += (1 - factor) * ctx.slope           # exactly 1 where x > 0, exactly slope elsewhere
-        return np.multiply(g, factor, out=memory.like(g, factor)), None
+        (x,) = ctx.saved_tensors
+        if use_activation_kernel(x):
+            return activation_kernels().leaky_relu_backward(g, x, ctx.slope), None
+        g = np.asarray(g, dtype=x.dtype)
+        return np.where(x > 0, g, g * x.dtype.type(ctx.slope)), None
 
 
 def elu_reference(x, grad, negcoef, poscoef, negiptcoef, gradiptcoef=None):
