@@ -1,0 +1,923 @@
+r"""Matrix decompositions and solvers: the differentiable primitives behind ``npgrad.linalg``.
+
+Every op works on stacks of matrices ``(*, m, n)`` through NumPy's batched LAPACK wrappers
+(``np.linalg.inv / solve / det / slogdet / cholesky / qr / eigh / svd``); what NumPy lacks is
+written here on whole stacks, with Python loops over matrix columns only, never over the batch:
+the LU factorisation with partial pivoting (``_getrf``, LAPACK's ``getrf``), the triangular solve
+(``_trsm``), the solve from LU factors (``_getrs``) and the matrix exponential (``_expm``).
+
+The gradients are PyTorch's (``FunctionsManual.cpp``), written with :math:`X^T` for the
+adjoint since npgrad is real: e.g. ``svd_backward``, ``linalg_eig_backward`` (Hermitian case),
+``linalg_qr_backward``, ``cholesky_backward``, ``linalg_det_backward``, ``pinv_backward``,
+``linalg_lu_backward``, ``linalg_lu_solve_LU`` and ``norm_backward``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction as Function
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine failed on its input (singular or not positive-definite matrix):
+    ``torch.linalg.LinAlgError``, a ``RuntimeError``."""
+
+
+# --------------------------------------------------------------------------- array helpers
+
+
+def _mT(a):
+    """The transpose of every matrix of a stack."""
+    return np.swapaxes(a, -1, -2)
+
+
+def _eye(n, dtype, batch=()):
+    return np.broadcast_to(np.eye(n, dtype=dtype), tuple(batch) + (n, n))
+
+
+def _batch_error(name, info, message, batched, error=LinAlgError):
+    """The error PyTorch raises for the first failing matrix of a stack (``info`` > 0 there)."""
+    flat = info.reshape(-1)
+    i = int(np.flatnonzero(flat)[0])
+    where = f"(Batch element {i}): " if batched else ""
+    return error(f"{name}: {where}{message(int(flat[i]))}")
+
+
+_LEAF = 32  # triangular blocks up to this order are solved by LAPACK directly
+
+
+def _trsm(A, B, lower, unit=False):
+    r"""X with :math:`AX = B` for triangular ``A`` (only its lower or upper triangle is read), batched.
+
+    Blocks of half the order are solved recursively, so the work is matrix products; a zero on the
+    diagonal gives inf/nan as LAPACK's ``trsm`` does.
+    """
+    n = A.shape[-1]
+    if n <= _LEAF:
+        return _trsm_leaf(A, B, lower, unit)
+    shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + B.shape[-2:]
+    h = n // 2
+    if lower:
+        X1 = _trsm(A[..., :h, :h], B[..., :h, :], True, unit)
+        X2 = _trsm(A[..., h:, h:], B[..., h:, :] - A[..., h:, :h] @ X1, True, unit)
+    else:
+        X2 = _trsm(A[..., h:, h:], B[..., h:, :], False, unit)
+        X1 = _trsm(A[..., :h, :h], B[..., :h, :] - A[..., :h, h:] @ X2, False, unit)
+    X1, X2 = np.broadcast_to(X1, shape[:-2] + X1.shape[-2:]), np.broadcast_to(X2, shape[:-2] + X2.shape[-2:])
+    return np.concatenate([X1, X2], axis=-2)
+
+
+def _trsm_leaf(A, B, lower, unit):
+    """A small triangular solve: LAPACK's LU of an upper-triangular matrix makes no row interchange
+    (every entry below the diagonal is zero), so ``np.linalg.solve`` is then back substitution; a
+    lower-triangular system is turned upper by reversing the order of rows and columns."""
+    T = np.tril(A) if lower else np.triu(A)
+    if unit:
+        np.einsum("...ii->...i", T)[...] = 1
+    if lower:
+        T, B = T[..., ::-1, ::-1], B[..., ::-1, :]
+    try:
+        X = np.linalg.solve(T, B)
+    except np.linalg.LinAlgError:   # a zero on the diagonal
+        X = _back_substitute(T, B)
+    return X[..., ::-1, :] if lower else X
+
+
+def _back_substitute(U, B):
+    """Row-by-row back substitution for upper-triangular ``U`` (a zero pivot gives inf/nan)."""
+    n = U.shape[-1]
+    X = np.empty(np.broadcast_shapes(U.shape[:-2], B.shape[:-2]) + B.shape[-2:], np.result_type(U, B))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(n - 1, -1, -1):
+            r = B[..., i, :] - np.matmul(U[..., i:i + 1, i + 1:], X[..., i + 1:, :])[..., 0, :]
+            X[..., i, :] = r / U[..., i, i, None]
+    return X
+
+
+_PANEL = 32  # columns factorised together by _getrf before the trailing update
+
+
+def _getrf(A):
+    """LU factorisation with partial pivoting of a stack, as LAPACK's ``getrf``.
+
+    Returns ``(LU, pivots, info)``: L (unit diagonal, not stored) and U packed in one array, the
+    1-based row interchanges (int32) and the order of the first exactly-zero pivot (0 if none).
+    Blocked: ``_PANEL`` columns are factorised column by column, then the rows to their right are
+    solved for and the trailing matrix updated by one matrix product.
+    """
+    batch, (m, n) = A.shape[:-2], A.shape[-2:]
+    k = min(m, n)
+    a = np.array(A, copy=True).reshape((int(np.prod(batch)), m, n))
+    nb = a.shape[0]
+    piv = np.empty((nb, k), np.int32)
+    info = np.zeros(nb, np.int32)
+    rows = np.arange(nb)
+    for j0 in range(0, k, _PANEL):
+        j1 = min(j0 + _PANEL, k)
+        for j in range(j0, j1):
+            p = j + np.argmax(np.abs(a[:, j:, j]), axis=1)
+            piv[:, j] = p + 1
+            if np.any(p != j):
+                row = a[rows, j, :].copy()
+                a[rows, j, :] = a[rows, p, :]
+                a[rows, p, :] = row
+            d = a[:, j, j]
+            zero = d == 0
+            info[(info == 0) & zero] = j + 1
+            if j + 1 < m:
+                a[:, j + 1:, j] /= np.where(zero, 1, d)[:, None]
+                if j + 1 < j1:
+                    a[:, j + 1:, j + 1:j1] -= a[:, j + 1:, j, None] * a[:, j, None, j + 1:j1]
+        if j1 < n:
+            a[:, j0:j1, j1:] = _trsm(a[:, j0:j1, j0:j1], a[:, j0:j1, j1:], lower=True, unit=True)
+            if j1 < m:
+                a[:, j1:, j1:] -= a[:, j1:, j0:j1] @ a[:, j0:j1, j1:]
+    return a.reshape(A.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _permutation(piv, m):
+    """The row order ``perm`` of ``P^T A = A[perm]`` from LAPACK's interchanges (1-based)."""
+    batch, k = piv.shape[:-1], piv.shape[-1]
+    p = piv.reshape((int(np.prod(batch)), k)).astype(np.intp) - 1
+    if p.shape[0] == 1:   # one matrix: the swaps on a list are much cheaper than array steps
+        order = list(range(m))
+        for i, j in enumerate(p[0].tolist()):
+            order[i], order[j] = order[j], order[i]
+        return np.array(order, np.intp).reshape(batch + (m,))
+    perm = np.tile(np.arange(m), (p.shape[0], 1))
+    rows = np.arange(p.shape[0])
+    for i in range(k):
+        j = p[:, i]
+        first = perm[:, i].copy()
+        perm[:, i] = perm[rows, j]
+        perm[rows, j] = first
+    return perm.reshape(batch + (m,))
+
+
+def _getrs(LU, piv, B, adjoint=False):
+    r"""X with :math:`AX = B` (``adjoint``: :math:`A^TX = B`) for :math:`A = PLU` packed by ``_getrf``."""
+    n = LU.shape[-1]
+    batch = np.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
+    LU = np.broadcast_to(LU, batch + LU.shape[-2:])
+    B = np.broadcast_to(B, batch + B.shape[-2:])
+    perm = np.broadcast_to(_permutation(piv, n)[..., None], B.shape)
+    if not adjoint:
+        Y = _trsm(LU, np.take_along_axis(B, perm, axis=-2), lower=True, unit=True)
+        return _trsm(LU, Y, lower=False)
+    Y = _trsm(_mT(LU), _trsm(_mT(LU), B, lower=True), lower=False, unit=True)
+    X = np.empty_like(Y)
+    np.put_along_axis(X, perm, Y, axis=-2)
+    return X
+
+
+def _inv(A):
+    """``np.linalg.inv``, or the LU solve giving inf/nan (as LAPACK does) where a matrix is singular."""
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        LU, piv, _ = _getrf(A)
+        return _getrs(LU, piv, _eye(A.shape[-1], A.dtype, A.shape[:-2]))
+
+
+def _solve(A, B):
+    """``np.linalg.solve`` for a matrix right side, or the LU solve (inf/nan) where ``A`` is singular."""
+    try:
+        return np.linalg.solve(A, B)
+    except np.linalg.LinAlgError:
+        LU, piv, _ = _getrf(A)
+        return _getrs(LU, piv, B)
+
+
+def _potrf(A):
+    """Lower Cholesky factor of a stack column by column, with the order of the first leading minor
+    that is not positive-definite (0 if none); the failing column is left as LAPACK leaves it."""
+    batch, n = A.shape[:-2], A.shape[-1]
+    a = np.tril(A).reshape((int(np.prod(batch)), n, n)).copy()
+    info = np.zeros(a.shape[0], np.int32)
+    for j in range(n):
+        live = info == 0
+        d = a[:, j, j] - np.einsum("bk,bk->b", a[:, j, :j], a[:, j, :j])
+        bad = live & ~(d > 0)
+        info[bad] = j + 1
+        live &= ~bad
+        a[live, j, j] = np.sqrt(d[live])
+        a[bad, j, j] = d[bad]
+        if j + 1 < n and live.any():
+            s = a[live, j + 1:, j] - np.einsum("bik,bk->bi", a[live, j + 1:, :j], a[live, j, :j])
+            a[live, j + 1:, j] = s / a[live, j, j, None]
+    return a.reshape(A.shape), info.reshape(batch)
+
+
+# --------------------------------------------------------------------------- inverse, determinants, solves
+
+
+class LinalgInvEx(Function):
+    r"""Inverse :math:`A^{-1}` of a stack of square matrices, with LAPACK's ``info`` (int32).
+
+    :math:`\bar A = -A^{-T}\,\bar X\,A^{-T}`. With ``name`` a singular matrix raises PyTorch's error.
+    """
+
+    @staticmethod
+    def forward(ctx, A, name):
+        try:
+            X = np.linalg.inv(A)
+            info = np.zeros(A.shape[:-2], np.int32)
+        except np.linalg.LinAlgError:
+            LU, piv, info = _getrf(A)
+            if name is not None and info.any():
+                raise _batch_error(name, info, lambda i: f"The diagonal element {i} is zero, the inversion "
+                                   "could not be completed because the input matrix is singular.",
+                                   A.ndim > 2) from None
+            X = _getrs(LU, piv, _eye(A.shape[-1], A.dtype, A.shape[:-2]))
+        ctx.save_for_backward(X)
+        return X, info
+
+    @staticmethod
+    def backward(ctx, g, _):
+        (X,) = ctx.saved_tensors
+        Xt = _mT(X)
+        return -(Xt @ g @ Xt), None
+
+
+class LinalgDet(Function):
+    r"""Determinant of a stack of square matrices.
+
+    :math:`\bar A = \bar d\,\det(A)\,A^{-T}` (the cofactor matrix), and 0 where :math:`\det A = 0`,
+    as PyTorch's first-order backward gives.
+    """
+
+    @staticmethod
+    def forward(ctx, A):
+        d = np.asarray(np.linalg.det(A))
+        ctx.save_for_backward(A, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        A, d = ctx.saved_tensors
+        if A.size == 0:
+            return np.zeros_like(A)
+        gd = g * d
+        live = (gd != 0)[..., None, None]
+        safe = np.where(live, A, _eye(A.shape[-1], A.dtype))
+        return np.where(live, gd[..., None, None] * _mT(_inv(safe)), 0)
+
+
+class LinalgSlogdet(Function):
+    r"""Sign and :math:`\log|\det A|`; the sign of a real matrix has zero gradient.
+
+    :math:`\bar A = \bar\ell\,A^{-T}` (inf/nan at a singular matrix, where it is not differentiable).
+    """
+
+    @staticmethod
+    def forward(ctx, A):
+        sign, logabsdet = np.linalg.slogdet(A)
+        ctx.save_for_backward(A)
+        return np.asarray(sign), np.asarray(logabsdet)
+
+    @staticmethod
+    def backward(ctx, g_sign, g_log):
+        (A,) = ctx.saved_tensors
+        if A.size == 0:
+            return np.zeros_like(A)
+        return g_log[..., None, None] * _mT(_inv(A))
+
+
+class LinalgSolveEx(Function):
+    r""":math:`X = A^{-1}B` for a stack of square ``A`` and matrices ``B`` (batch dims broadcast), with
+    the ``info`` of ``A``'s LU factorisation.
+
+    :math:`\bar B = A^{-T}\bar X`, :math:`\bar A = -\bar B X^T`. With ``name`` a singular ``A`` raises.
+    """
+
+    @staticmethod
+    def forward(ctx, A, B, name):
+        try:
+            X = np.linalg.solve(A, B)
+            info = np.zeros(A.shape[:-2], np.int32)
+        except np.linalg.LinAlgError:
+            LU, piv, info = _getrf(A)
+            if name is not None and info.any():
+                raise _batch_error(name, info, lambda i: "The solver failed because the input matrix is "
+                                   "singular.", A.ndim > 2) from None
+            X = _getrs(LU, piv, B)
+        ctx.save_for_backward(A, X)
+        return X, info
+
+    @staticmethod
+    def backward(ctx, g, _):
+        A, X = ctx.saved_tensors
+        gB = _solve(_mT(A), g)
+        gA = -(gB @ _mT(X)) if ctx.needs_input_grad[0] else None
+        return gA, gB, None
+
+
+class LinalgSolveTriangular(Function):
+    r""":math:`X = A^{-1}B` for triangular ``A`` (``upper``; ``unit``: ones on the diagonal), batched.
+
+    :math:`\bar B = A^{-T}\bar X`; :math:`\bar A = -\bar B X^T` projected on the triangle that is read
+    (without its diagonal when ``unit``).
+    """
+
+    @staticmethod
+    def forward(ctx, A, B, upper, unit):
+        X = _trsm(A, B, lower=not upper, unit=unit)
+        ctx.save_for_backward(A, X)
+        ctx.c = (upper, unit)
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        A, X = ctx.saved_tensors
+        upper, unit = ctx.c
+        gB = _trsm(_mT(A), g, lower=upper, unit=unit)
+        gA = None
+        if ctx.needs_input_grad[0]:
+            gA = -(gB @ _mT(X))
+            gA = np.triu(gA, int(unit)) if upper else np.tril(gA, -int(unit))
+        return gA, gB, None, None
+
+
+# --------------------------------------------------------------------------- Cholesky
+
+
+class LinalgCholeskyEx(Function):
+    r"""Cholesky factor :math:`A = LL^T` (``upper``: :math:`A = U^TU`), reading one triangle of ``A``,
+    with the order of the first leading minor that is not positive-definite (int32, 0 if none).
+
+    :math:`\bar A = L^{-T}\,\Phi(L^T\bar L)\,L^{-1}` with :math:`\Phi(X) = \tfrac12(\mathrm{tril}(X) +
+    \mathrm{tril}_{-1}(X)^T)`, a symmetric matrix. With ``name`` a failure raises PyTorch's error.
+    """
+
+    @staticmethod
+    def forward(ctx, A, upper, name):
+        At = _mT(A) if upper else A  # the lower triangle of At is the triangle of A that is read
+        try:
+            L = np.linalg.cholesky(At)
+            info = np.zeros(A.shape[:-2], np.int32)
+        except np.linalg.LinAlgError:
+            L, info = _potrf(At)
+            if name is not None and info.any():
+                raise _batch_error(name, info, lambda i: "The factorization could not be completed because the "
+                                   f"input is not positive-definite (the leading minor of order {i} is not "
+                                   "positive-definite).", A.ndim > 2) from None
+        ctx.save_for_backward(L)
+        ctx.upper = upper
+        return (_mT(L) if upper else L), info
+
+    @staticmethod
+    def backward(ctx, g, _):
+        (L,) = ctx.saved_tensors
+        gL = _mT(g) if ctx.upper else g
+        gA = np.tril(_mT(L) @ gL)
+        gA = 0.5 * (gA + _mT(np.tril(gA, -1)))
+        gA = _trsm(_mT(L), gA, lower=False)                  # L^{-T} gA
+        return _mT(_trsm(_mT(L), _mT(gA), lower=False)), None, None   # gA L^{-1}
+
+
+class CholeskySolve(Function):
+    r""":math:`X = (LL^T)^{-1}B` from a Cholesky factor (``upper``: :math:`(U^TU)^{-1}B`), batched.
+
+    :math:`\bar B = (LL^T)^{-1}\bar X`, :math:`\bar L = -(\bar B X^T + X\bar B^T)L`
+    (``upper``: :math:`-U(\bar B X^T + X\bar B^T)`), PyTorch's formula over the whole factor.
+    """
+
+    @staticmethod
+    def forward(ctx, B, F, upper):
+        X = CholeskySolve.solve(F, B, upper)
+        ctx.save_for_backward(F, X)
+        ctx.upper = upper
+        return X
+
+    @staticmethod
+    def solve(F, B, upper):
+        L = _mT(F) if upper else F
+        return _trsm(_mT(L), _trsm(L, B, lower=True), lower=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        F, X = ctx.saved_tensors
+        gB = CholeskySolve.solve(F, g, ctx.upper)
+        gF = None
+        if ctx.needs_input_grad[1]:
+            common = gB @ _mT(X)
+            common = common + _mT(common)
+            gF = -(F @ common) if ctx.upper else -(common @ F)
+        return gB, gF, None
+
+
+class CholeskyInverse(Function):
+    r""":math:`(LL^T)^{-1}` from a Cholesky factor (``upper``: :math:`(U^TU)^{-1}`).
+
+    With :math:`C = A^{-1}(\bar X + \bar X^T)A^{-1}`: :math:`\bar L = -CL` (``upper``: :math:`-UC`).
+    """
+
+    @staticmethod
+    def forward(ctx, F, upper):
+        n = F.shape[-1]
+        if upper:
+            Finv = _trsm(F, _eye(n, F.dtype), lower=False)
+            X = Finv @ _mT(Finv)
+        else:
+            Finv = _trsm(F, _eye(n, F.dtype), lower=True)
+            X = _mT(Finv) @ Finv
+        ctx.save_for_backward(F, X)
+        ctx.upper = upper
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        F, X = ctx.saved_tensors
+        common = X @ (g + _mT(g)) @ X
+        return (-(F @ common) if ctx.upper else -(common @ F)), None
+
+
+# --------------------------------------------------------------------------- QR, eigh, SVD
+
+
+class LinalgQr(Function):
+    r"""QR decomposition (``mode`` 'reduced', 'complete' or 'r'), LAPACK's ``geqrf`` + ``orgqr``.
+
+    For :math:`m \ge n` (PyTorch's ``linalg_qr_backward``): :math:`\bar A = (\bar Q + Q\,\sigma(\mathrm{triu}
+    (\bar R R^T - Q^T\bar Q)))R^{-T}` with :math:`\sigma(X) = X + X^T` halved on the diagonal; the wide case
+    (:math:`m < n`) follows PyTorch's formula too.
+    """
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        ctx.set_materialize_grads(False)
+        ctx.mode = mode
+        if mode == "r":
+            return np.empty((0,), A.dtype), np.linalg.qr(A, mode="r")
+        Q, R = np.linalg.qr(A, mode=mode)
+        ctx.save_for_backward(Q, R)
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                               "through linalg.qr.")
+        Q, R = ctx.saved_tensors
+        m, n = Q.shape[-2], R.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                               "nrows > ncols.")
+        if gQ is None and gR is None:
+            return None, None
+        if gQ is None:
+            gA = gR @ _mT(R)
+        elif gR is None:
+            gA = -(_mT(Q) @ gQ)
+        else:
+            gA = gR @ _mT(R) - _mT(Q) @ gQ
+        if m >= n:
+            M = np.triu(gA)
+            M = M + _mT(M)
+            d = np.einsum("...ii->...i", M)
+            d *= 0.5
+            gA = Q @ M
+            if gQ is not None:
+                gA = gA + gQ
+            return _mT(_trsm(R, _mT(gA), lower=False)), None
+        M = np.tril(_mT(gA) - gA)
+        gA = Q @ M
+        gA = _mT(_trsm(R[..., :m], _mT(gA), lower=False))
+        gA = np.concatenate([gA, np.zeros(gA.shape[:-1] + (n - m,), gA.dtype)], axis=-1)
+        if gR is not None:
+            gA = gA + Q @ gR
+        return gA, None
+
+
+def _eigh_backward(gL, gV, L, V):
+    r"""PyTorch's ``linalg_eig_backward`` for a symmetric matrix: :math:`V(\mathrm{diag}(\bar\lambda) +
+    \mathrm{skew}(V^T\bar V)/E)V^T` with :math:`E_{ij} = \lambda_j - \lambda_i`."""
+    if gV is None:
+        if gL is None:
+            return None
+        return (V * gL[..., None, :]) @ _mT(V)
+    VgV = _mT(V) @ gV
+    VgV = 0.5 * (VgV - _mT(VgV))
+    E = L[..., None, :] - L[..., :, None]
+    np.einsum("...ii->...i", E)[...] = 1
+    inner = VgV / E
+    if gL is not None:
+        np.einsum("...ii->...i", inner)[...] = gL
+    return V @ inner @ _mT(V)
+
+
+class LinalgEigh(Function):
+    r"""Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices (``uplo``: the
+    triangle read), LAPACK's ``syevd``; with ``vectors=False`` the eigenvectors are computed only when
+    a gradient will need them, and an empty array is returned in their place.
+
+    The gradient is PyTorch's, a symmetric matrix: :math:`\bar A = V(\mathrm{diag}(\bar\lambda) +
+    \tfrac12(V^T\bar V - \bar V^TV)/E)V^T`, :math:`E_{ij} = \lambda_j - \lambda_i`.
+    """
+
+    @staticmethod
+    def forward(ctx, A, uplo, vectors):
+        ctx.set_materialize_grads(False)
+        if not (vectors or ctx.needs_input_grad[0]):
+            return np.linalg.eigvalsh(A, UPLO=uplo), np.empty((0,), A.dtype)
+        L, V = np.linalg.eigh(A, UPLO=uplo)
+        ctx.save_for_backward(L, V)
+        return L, (V if vectors else np.empty((0,), A.dtype))
+
+    @staticmethod
+    def backward(ctx, gL, gV):
+        L, V = ctx.saved_tensors
+        return _eigh_backward(gL, gV if gV is not None and gV.size else None, L, V), None, None
+
+
+def _svd_backward(gU, gS, gVh, U, S, Vh):
+    r"""PyTorch's ``svd_backward`` (real case) for the reduced factors ``U (m, k)``, ``S (k)``, ``Vh (k, n)``."""
+    m, n = U.shape[-2], Vh.shape[-1]
+    if gU is None and gVh is None:
+        if gS is None:
+            return None
+        return U @ (gS[..., None] * Vh) if m >= n else (U * gS[..., None, :]) @ Vh
+    S2 = S * S
+    E = S2[..., None, :] - S2[..., :, None]
+    np.einsum("...ii->...i", E)[...] = 1
+    UgU = None if gU is None else _mT(U) @ gU
+    VgV = None if gVh is None else Vh @ _mT(gVh)
+    if UgU is not None:
+        UgU = UgU - _mT(UgU)
+    if VgV is not None:
+        VgV = VgV - _mT(VgV)
+    if UgU is not None and VgV is not None:
+        gA = (UgU * S[..., None, :] + S[..., :, None] * VgV) / E
+    elif UgU is not None:
+        gA = (UgU / E) * S[..., None, :]
+    else:
+        gA = S[..., :, None] * (VgV / E)
+    if gS is not None:
+        np.einsum("...ii->...i", gA)[...] += gS
+    if m > n and gU is not None:
+        gA = U @ gA
+        gUSinv = gU / S[..., None, :]
+        gA = gA + gUSinv - U @ (_mT(U) @ gUSinv)
+        return gA @ Vh
+    if m < n and gVh is not None:
+        gA = gA @ Vh
+        SinvgVh = gVh / S[..., :, None]
+        gA = gA + SinvgVh - (SinvgVh @ _mT(Vh)) @ Vh
+        return U @ gA
+    return U @ (gA @ Vh) if m >= n else (U @ gA) @ Vh
+
+
+class LinalgSvd(Function):
+    r"""Singular value decomposition :math:`A = U\,\mathrm{diag}(S)\,V^h` (LAPACK's ``gesdd``); with
+    ``vectors=False`` the singular values alone, the vectors computed only when a gradient will need
+    them (and returned empty).
+
+    The gradient is PyTorch's ``svd_backward``; with ``full_matrices`` only the first
+    :math:`\min(m, n)` columns of ``U`` and rows of ``Vh`` carry gradient, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, A, full_matrices, vectors):
+        ctx.set_materialize_grads(False)
+        if not (vectors or ctx.needs_input_grad[0]):
+            empty = np.empty((0,), A.dtype)
+            return empty, np.linalg.svd(A, compute_uv=False), empty
+        U, S, Vh = np.linalg.svd(A, full_matrices=full_matrices and vectors)
+        ctx.save_for_backward(U, S, Vh)
+        if not vectors:
+            return np.empty((0,), A.dtype), S, np.empty((0,), A.dtype)
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_tensors
+        k = S.shape[-1]
+        U, Vh = U[..., :k], Vh[..., :k, :]
+        gU = None if gU is None or gU.size == 0 and U.size else gU[..., :k]
+        gVh = None if gVh is None or gVh.size == 0 and Vh.size else gVh[..., :k, :]
+        return _svd_backward(gU, gS, gVh, U, S, Vh), None, None
+
+
+# --------------------------------------------------------------------------- pseudo-inverse and least squares
+
+
+def _pinv(A, atol, rtol, hermitian):
+    """Pseudo-inverse keeping the singular values (|eigenvalues| when ``hermitian``) above
+    ``max(atol, rtol * largest)``; ``atol`` and ``rtol`` broadcast against the batch shape."""
+    atol = np.asarray(atol, A.dtype)[..., None]
+    rtol = np.asarray(rtol, A.dtype)[..., None]
+    with np.errstate(divide="ignore"):
+        if hermitian:
+            S, U = np.linalg.eigh(A)
+            big = np.abs(S).max(-1, keepdims=True) if S.shape[-1] else np.zeros(S.shape[:-1] + (1,), A.dtype)
+            tol = np.maximum(atol, rtol * big)
+            Sinv = np.where(np.abs(S) > tol, 1 / S, 0).astype(A.dtype)
+            return (U * Sinv[..., None, :]) @ _mT(U)
+        U, S, Vh = np.linalg.svd(A, full_matrices=False)
+        big = S[..., :1] if S.shape[-1] else np.zeros(S.shape[:-1] + (1,), A.dtype)
+        tol = np.maximum(atol, rtol * big)
+        Sinv = np.where(S > tol, 1 / S, 0).astype(A.dtype)
+        return (_mT(Vh) * Sinv[..., None, :]) @ _mT(U)
+
+
+def _pinv_backward(g, P, A):
+    """PyTorch's ``pinv_backward``: the gradient of :math:`A^+` (``P``) with respect to ``A``."""
+    m, n = A.shape[-2], A.shape[-1]
+    Pt, gt = _mT(P), _mT(g)
+    if m <= n:
+        K = gt @ P
+        KPt = K @ Pt
+        return -_mT(P @ K) + KPt - (A @ P) @ KPt + (Pt @ P) @ (gt - K @ A)
+    K = P @ gt
+    PtK = Pt @ K
+    return -_mT(K @ P) + (gt - A @ K) @ P @ Pt + PtK - PtK @ P @ A
+
+
+class LinalgPinv(Function):
+    r"""Moore-Penrose pseudo-inverse through the SVD (``hermitian``: the eigendecomposition), singular
+    values at most ``max(atol, rtol * largest)`` counting as zero; PyTorch's ``pinv_backward``."""
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol, hermitian):
+        P = _pinv(A, atol, rtol, hermitian)
+        ctx.save_for_backward(A, P)
+        return P
+
+    @staticmethod
+    def backward(ctx, g):
+        A, P = ctx.saved_tensors
+        return _pinv_backward(g, P, A), None, None, None
+
+
+class LinalgLstsq(Function):
+    r"""Least-squares solution of :math:`AX = B` (minimum norm where ``A`` is rank deficient), with
+    ``residuals``, ``rank`` and ``singular_values`` filled as PyTorch fills them for ``driver``.
+
+    Singular values up to ``rcond`` times the largest count as zero. Backward (PyTorch's
+    ``linalg_lstsq_backward``): :math:`\bar B = A^{+T}\bar X`, :math:`\bar A` through the gradient of
+    :math:`A^+`; the residuals :math:`\lVert AX-B\rVert^2` add :math:`2r\bar\ell` terms.
+    """
+
+    @staticmethod
+    def forward(ctx, A, B, rcond, driver):
+        m, n = A.shape[-2:]
+        batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+        U, S, Vh = np.linalg.svd(A, full_matrices=False)
+        big = S[..., :1] if S.shape[-1] else np.zeros(S.shape[:-1] + (1,), A.dtype)
+        keep = S > rcond * big
+        with np.errstate(divide="ignore"):
+            Sinv = np.where(keep, 1 / S, 0).astype(A.dtype)
+        X = (_mT(Vh) * Sinv[..., None, :]) @ (_mT(U) @ B)
+        X = np.broadcast_to(X, batch + X.shape[-2:]).copy()
+        rank = keep.sum(-1).astype(np.int64)
+        full_rank = bool(np.all(rank == n))
+        residuals = np.empty((0,), A.dtype)
+        if m > n and driver != "gelsy" and (driver == "gels" or full_rank):
+            Q = np.linalg.qr(A, mode="complete")[0][..., n:]
+            residuals = np.sum(np.square(_mT(Q) @ B), axis=-2)
+            residuals = np.broadcast_to(residuals, batch + residuals.shape[-1:]).copy()
+        if driver == "gels":
+            rank = np.empty((0,), np.int64)
+        sv = S.copy() if driver in ("gelsd", "gelss") else np.empty((0,), A.dtype)
+        ctx.save_for_backward(A, B, X)
+        ctx.has_residuals = residuals.size > 0
+        ctx.mark_non_differentiable(sv)
+        return X, residuals, rank, sv
+
+    @staticmethod
+    def backward(ctx, gX, gL, *_):
+        A, B, X = ctx.saved_tensors
+        m, n = A.shape[-2:]
+        eps = np.finfo(A.dtype).eps * max(m, n)
+        P = _pinv(A, 0.0, eps, False)
+        gA = _pinv_backward(gX @ _mT(B), P, A) if ctx.needs_input_grad[0] else None
+        gB = _mT(P) @ gX
+        if ctx.has_residuals:
+            r = A @ X - B
+            gLr = gL[..., None, :] * r
+            if gA is not None:
+                gA = gA + 2 * gLr @ _mT(X)
+            gB = gB - 2 * gLr
+        return gA, gB, None, None
+
+
+# --------------------------------------------------------------------------- matrix exponential
+
+# coefficients of the [13/13] Pade approximant of exp and its scaling threshold (Higham 2005)
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0,
+           960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def _expm(A):
+    r""":math:`e^A` of a stack by scaling and squaring: :math:`e^A = (r_{13}(A/2^s))^{2^s}` with the
+    [13/13] Padé approximant :math:`r_{13}` and :math:`\lVert A/2^s\rVert_1 \le \theta_{13}` (Higham 2005),
+    computed in float64 and returned in ``A``'s dtype."""
+    if A.size == 0:
+        return A.copy()
+    a = A.astype(np.float64)
+    norm = np.abs(a).sum(axis=-2).max(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.ceil(np.log2(norm / _THETA13))
+    s = np.where(np.isfinite(s) & (s > 0), s, 0).astype(np.int64)
+    a = a / (2.0 ** s)[..., None, None]
+    b = _PADE13
+    eye = _eye(a.shape[-1], np.float64)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    r = _solve(v - u, v + u)
+    for k in range(int(s.max(initial=0))):
+        more = s > k
+        r = np.where(more[..., None, None], r @ r, r)
+    return r.astype(A.dtype)
+
+
+class LinalgMatrixExp(Function):
+    r""":math:`e^A` of a stack of square matrices.
+
+    The gradient is the upper-right block of :math:`\exp\begin{pmatrix}A^T & \bar X\\ 0 & A^T\end{pmatrix}`
+    (Mathias 1996), as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        return _expm(A)
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        n = A.shape[-1]
+        batch = np.broadcast_shapes(A.shape[:-2], g.shape[:-2])
+        big = np.zeros(batch + (2 * n, 2 * n), np.result_type(A, g))
+        big[..., :n, :n] = _mT(A)
+        big[..., n:, n:] = _mT(A)
+        big[..., :n, n:] = g
+        return _expm(big)[..., :n, n:]
+
+
+# --------------------------------------------------------------------------- LU
+
+
+def _unpack(LU, k):
+    """Unit-lower ``L (m, k)`` and upper ``U (k, n)`` from packed LU factors."""
+    m = LU.shape[-2]
+    L = np.tril(LU[..., :, :k], -1) + np.eye(m, k, dtype=LU.dtype)
+    return L, np.triu(LU[..., :k, :])
+
+
+def _lu_backward(gL, gU, P, L, U):
+    """PyTorch's ``linalg_lu_backward`` (both gradients given) for :math:`A = PLU`."""
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    if m == n:
+        gA = np.tril(_mT(L) @ gL, -1) + np.triu(gU @ _mT(U))
+        gA = _mT(_trsm(U, _mT(gA), lower=False))
+        gA = _trsm(_mT(L), gA, lower=False, unit=True)
+    elif m < n:
+        gA = _mT(L) @ gL - np.triu(gU) @ _mT(U)
+        gA = _mT(_trsm(U[..., :k], _mT(np.tril(gA, -1)), lower=False))
+        gA = np.concatenate([gA + np.triu(gU[..., :k]), gU[..., k:]], axis=-1)
+        gA = _trsm(_mT(L), gA, lower=False, unit=True)
+    else:
+        gA = gU @ _mT(U) - _mT(L) @ np.tril(gL, -1)
+        gA = _trsm(_mT(L[..., :k, :]), np.triu(gA), lower=False, unit=True)
+        gA = np.concatenate([gA + np.tril(gL[..., :k, :], -1), gL[..., k:, :]], axis=-2)
+        gA = _mT(_trsm(U, _mT(gA), lower=False))
+    return P @ gA
+
+
+def _perm_matrix(piv, m, dtype):
+    """``P`` of :math:`A = PLU`."""
+    perm = _permutation(piv, m)
+    P = np.zeros(perm.shape + (m,), dtype)
+    np.put_along_axis(P, perm[..., None, :], 1, axis=-2)
+    return P
+
+
+class LinalgLuFactorEx(Function):
+    r"""LU factorisation with partial pivoting :math:`A = PLU` packed as LAPACK's ``getrf`` packs it,
+    with the pivots (int32, 1-based) and ``info`` (order of the first zero pivot); PyTorch's
+    ``lu_factor_ex_backward``."""
+
+    @staticmethod
+    def forward(ctx, A):
+        LU, piv, info = _getrf(A)
+        ctx.save_for_backward(LU, piv)
+        return LU, piv, info
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        LU, piv = ctx.saved_tensors
+        m, n = LU.shape[-2:]
+        k = min(m, n)
+        L, U = _unpack(LU, k)
+        return _lu_backward(g[..., :, :k], g[..., :k, :], _perm_matrix(piv, m, LU.dtype), L, U)
+
+
+class LinalgLuSolve(Function):
+    r""":math:`X = A^{-1}B` (``adjoint``: :math:`A^{-T}B`) from the factors of :math:`A = PLU`.
+
+    :math:`\bar B` is the solve with the other orientation; the gradient of the packed factors is
+    PyTorch's ``linalg_lu_solve_LU``.
+    """
+
+    @staticmethod
+    def forward(ctx, LU, piv, B, adjoint):
+        X = _getrs(LU, piv, B, adjoint)
+        ctx.save_for_backward(LU, piv, X)
+        ctx.adjoint = adjoint
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        LU, piv, X = ctx.saved_tensors
+        gB = _getrs(LU, piv, g, not ctx.adjoint)
+        gLU = None
+        if ctx.needs_input_grad[0]:
+            n = LU.shape[-1]
+            L, U = _unpack(LU, n)
+            if not ctx.adjoint:
+                gR = _trsm(_mT(U), -(g @ _mT(X)), lower=True)        # U^{-T} (-gX X^T)
+                gL = np.tril(_trsm(_mT(L), gR @ _mT(U), lower=False, unit=True), -1)
+                gLU = gL + np.triu(gR)
+            else:
+                P = _perm_matrix(piv, n, LU.dtype)
+                gR = -(_mT(P) @ X @ _mT(g) @ P)
+                gR = _mT(_trsm(L, _mT(gR), lower=True, unit=True))          # gR L^{-T}
+                gU = np.triu(_mT(_trsm(U, _mT(_mT(L) @ gR), lower=False)))  # (L^T gR) U^{-T}
+                gLU = np.tril(gR, -1) + gU
+        return gLU, None, gB, None
+
+
+class Geqrf(Function):
+    """LAPACK's ``geqrf``: R above the diagonal, the Householder vectors below it, and ``tau``.
+    Not differentiable, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, A):
+        h, tau = np.linalg.qr(A, mode="raw")
+        return np.ascontiguousarray(_mT(h)).astype(A.dtype), tau.astype(A.dtype)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+# --------------------------------------------------------------------------- vector norm
+
+
+class LinalgVectorNorm(Function):
+    r""":math:`\lVert x\rVert_p = (\sum|x_i|^p)^{1/p}` over ``dims`` (:math:`p = \pm\infty`: max / min of
+    :math:`|x_i|`; :math:`p = 0`: the number of non-zeros), with PyTorch's ``norm_backward``: zero
+    gradient where the norm is 0, ties of the inf-norm sharing it evenly."""
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        a = np.abs(x)
+        if p == 2:
+            y = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+        elif p == 1:
+            y = np.sum(a, axis=dims, keepdims=True)
+        elif p == np.inf:
+            y = np.max(a, axis=dims, keepdims=True)
+        elif p == -np.inf:
+            y = np.min(a, axis=dims, keepdims=True)
+        elif p == 0:
+            y = np.sum(a != 0, axis=dims, keepdims=True).astype(x.dtype)
+        else:
+            with np.errstate(divide="ignore"):
+                y = np.power(np.sum(np.power(a, p), axis=dims, keepdims=True), 1.0 / p)
+        y = np.asarray(y, x.dtype)
+        ctx.save_for_backward(x, y)
+        ctx.c = (p, dims)
+        return y if keepdim else y.reshape([s for i, s in enumerate(y.shape) if i not in dims])
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        p, dims = ctx.c
+        g = g.reshape(y.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                return None, None, None, None    # PyTorch: no gradient at all
+            if p == 1:
+                out = np.sign(x) * g
+            elif p == 2:
+                out = g * np.where(y == 0, 0, x / y)
+            elif np.isinf(p):
+                a = np.abs(x)
+                mask = (a == y) | np.isnan(a)
+                out = np.sign(x) * (g / mask.sum(axis=dims, keepdims=True) * mask)
+            elif p < 1:
+                scaled = np.where(x == 0, 0, np.sign(x) * np.power(np.abs(x), p - 1))
+                out = scaled * g * np.power(y, 1 - p)
+            else:
+                scaled = np.sign(x) * np.power(np.abs(x), p - 1) if p < 2 else x * np.power(np.abs(x), p - 2)
+                out = scaled * np.where(y == 0, 0, g / np.power(y, p - 1))
+        return out.astype(x.dtype, copy=False), None, None, None
