@@ -33,3 +33,6 @@ from .layers.embedding import EmbeddingBag
 from .layers.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .layers.adaptive import AdaptiveLogSoftmaxWithLoss
 from .layers.pooling import FractionalMaxPool2d, FractionalMaxPool3d
+from .layers.norm import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+                          LazyInstanceNorm3d)
+from .parameter import UninitializedBuffer, UninitializedParameter

@@ -11,6 +11,8 @@ import math
 from .. import functional as F
 from .. import init
 from ..module import Module
+from ..parameter import UninitializedParameter
+from .lazy import LazyModuleMixin
 from .linear import _param
 from ..functional.basic import _ntuple, _single
 
@@ -260,62 +262,55 @@ class ConvTranspose3d(_ConvTransposeNd):
     _dims = 3
 
 
-class _LazyConvMixin:
-    """``in_channels`` is taken from the first input (dim 1, or dim 0 unbatched); then the parameters are
-    made and initialised and the layer becomes ``cls_to_become``."""
+class _LazyConvXdMixin(LazyModuleMixin):
+    """``in_channels`` is taken from the first input (dim 1, or dim 0 unbatched); then the uninitialized
+    parameters are created and initialised and the layer becomes ``cls_to_become``."""
 
-    cls_to_become = None
-
-    def _make_lazy(self, out_channels, bias, dtype):
+    def _lazy_parameters(self, out_channels, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
-        self._use_bias = bias
-        self._dtype = dtype
-        self.register_parameter("weight", None)
-
-    def _has_bias(self):
-        return self._use_bias
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self):
-        if self.weight is not None and self.in_channels != 0:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
             super().reset_parameters()
 
-    def _initialize(self, input):
+    def initialize_parameters(self, input, *args, **kwargs):
+        """Take ``in_channels`` from ``input`` and create the parameters."""
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            if self.transposed:
+                self.weight.materialize((self.in_channels, self.out_channels // self.groups, *self.kernel_size))
+            else:
+                self.weight.materialize((self.out_channels, self.in_channels // self.groups, *self.kernel_size))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+    def _get_in_channels(self, input):
         n = self._dims
         if input.dim() not in (n + 1, n + 2):
             raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
                                f"{self.__class__.__name__}, but got input of size: torch.Size({list(input.shape)})")
-        self.in_channels = input.shape[1] if input.dim() == n + 2 else input.shape[0]
-        if self.in_channels % self.groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if self.transposed:
-            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        else:
-            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        self.weight = _param(*shape, dtype=self._dtype)
-        if self._use_bias:
-            self.bias = _param(self.out_channels, dtype=self._dtype)
-        self.reset_parameters()
-
-    def forward(self, input, *args, **kwargs):
-        if self.weight is None:
-            self._initialize(input)
-        self.__class__ = self.cls_to_become
-        return self.forward(input, *args, **kwargs)
+        return input.shape[1] if input.dim() == n + 2 else input.shape[0]
 
 
-class _LazyConv(_LazyConvMixin):
+class _LazyConv(_LazyConvXdMixin):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._lazy_parameters(out_channels, bias, device, dtype)
 
 
-class _LazyConvTranspose(_LazyConvMixin):
+class _LazyConvTranspose(_LazyConvXdMixin):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
                  dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
                          device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._lazy_parameters(out_channels, bias, device, dtype)
 
 
 class LazyConv1d(_LazyConv, Conv1d):

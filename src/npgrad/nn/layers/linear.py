@@ -6,9 +6,12 @@ import math
 import numpy as np
 
 from ... import _dtype as D
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
+from ..parameter import UninitializedParameter
+from .lazy import LazyModuleMixin
 
 
 def _param(*shape, dtype=None):
@@ -63,30 +66,40 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class LazyLinear(Linear):
-    """Linear whose ``in_features`` is taken from the first input; after that call it is a :class:`Linear`."""
+class LazyLinear(LazyModuleMixin, Linear):
+    """Linear whose ``in_features`` is taken from the first input (``input.shape[-1]``).
+
+    Until that call ``weight`` and ``bias`` are :class:`~npgrad.nn.UninitializedParameter` s; then they are
+    created and initialised as :class:`Linear`'s and the module becomes a :class:`Linear`.
+    """
+
+    cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        self._use_bias = bias
-        self._dtype = dtype
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
-    def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self._use_bias}"
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
 
-    def forward(self, input):
-        if self.weight is None:
+    def initialize_parameters(self, input):
+        """Take ``in_features`` from ``input`` and create the parameters."""
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # parameters loaded from a state dict
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                                     f"in_features from self.weight: {self.weight.shape[-1]}")
             self.in_features = input.shape[-1]
-            self.weight = _param(self.out_features, self.in_features, dtype=self._dtype or input.dtype)
-            if self._use_bias:
-                self.bias = _param(self.out_features, dtype=self._dtype or input.dtype)
-            self.reset_parameters()
-            self.__class__ = Linear
-        return F.linear(input, self.weight, self.bias)
 
 
 class Bilinear(Module):

@@ -1,5 +1,5 @@
-"""Normalisation layers: LayerNorm, RMSNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, GroupNorm,
-LocalResponseNorm."""
+"""Normalisation layers: LayerNorm, RMSNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, their lazy variants,
+GroupNorm, LocalResponseNorm."""
 from __future__ import annotations
 
 import warnings
@@ -10,6 +10,8 @@ from ... import _dtype as D
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module, Parameter
+from ..parameter import UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 
 
 class LayerNorm(Module):
@@ -246,6 +248,88 @@ class InstanceNorm2d(_InstanceNorm):
 class InstanceNorm3d(_InstanceNorm):
     r"""Instance normalisation over (N, C, D, H, W) or (C, D, H, W)."""
 
+    _no_batch_dim = 4
+
+
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """Batch / instance normalisation whose ``num_features`` is taken from the first input (``input.shape[1]``).
+
+    Until that call the affine parameters and the running statistics are uninitialized (``num_batches_tracked``
+    exists from the start); then they are created as the layer's and the module becomes ``cls_to_become``.
+    """
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = Tensor._wrap(np.array(0, dtype=np.int64))
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        """Take ``num_features`` from ``input.shape[1]`` and create the parameters and running statistics."""
+        if self.has_uninitialized_params():
+            self.num_features = input.shape[1]
+            if self.affine:
+                self.weight.materialize((self.num_features,))
+                if self.bias is not None:
+                    self.bias.materialize((self.num_features,))
+            if self.track_running_stats:
+                self.running_mean.materialize((self.num_features,))
+                self.running_var.materialize((self.num_features,))
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """:class:`BatchNorm1d` whose ``num_features`` is taken from the first input."""
+
+    cls_to_become = BatchNorm1d
+    _check_input_dim = BatchNorm1d._check_input_dim
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """:class:`BatchNorm2d` whose ``num_features`` is taken from the first input."""
+
+    cls_to_become = BatchNorm2d
+    _check_input_dim = BatchNorm2d._check_input_dim
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """:class:`BatchNorm3d` whose ``num_features`` is taken from the first input."""
+
+    cls_to_become = BatchNorm3d
+    _check_input_dim = BatchNorm3d._check_input_dim
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """:class:`InstanceNorm1d` whose ``num_features`` is taken from the first input (``affine`` and
+    ``track_running_stats`` default to True, as in PyTorch)."""
+
+    cls_to_become = InstanceNorm1d
+    _no_batch_dim = 2
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """:class:`InstanceNorm2d` whose ``num_features`` is taken from the first input."""
+
+    cls_to_become = InstanceNorm2d
+    _no_batch_dim = 3
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """:class:`InstanceNorm3d` whose ``num_features`` is taken from the first input."""
+
+    cls_to_become = InstanceNorm3d
     _no_batch_dim = 4
 
 
