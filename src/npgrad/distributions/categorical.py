@@ -1,0 +1,152 @@
+"""The categorical distribution over :math:`\\{0, \\ldots, K - 1\\}`."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import npgrad
+from npgrad.random import rng
+from npgrad.tensor import Size, Tensor
+
+from . import constraints
+from .distribution import Distribution
+from .utils import _new, lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Categorical"]
+
+
+class Categorical(Distribution):
+    r"""The categorical distribution over the indices :math:`0, \ldots, K - 1` of the last dim of
+    ``probs`` (normalised to sum to 1) or of ``logits`` (unnormalised log probabilities,
+    normalised by log-sum-exp). The other dims are batch dims.
+
+    .. math:: \log p(k) = \mathrm{logits}_k - \log\sum_j e^{\mathrm{logits}_j}
+
+    Example:
+        >>> import npgrad
+        >>> from npgrad.distributions import Categorical
+        >>> m = Categorical(npgrad.tensor([0.25, 0.25, 0.5]))
+        >>> m.log_prob(npgrad.tensor(2)), m.entropy()
+        (tensor(-0.6931), tensor(1.0397))
+        >>> m.enumerate_support()
+        tensor([0, 1, 2])
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            if probs.dim() < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            self.probs = probs / probs.sum(-1, keepdim=True)
+        else:
+            if logits.dim() < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)  # normalised
+        self._param = self.probs if probs is not None else self.logits
+        self._num_events = self._param.size()[-1]
+        batch_shape = self._param.size()[:-1] if self._param.ndimension() > 1 else Size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Categorical, _instance)
+        batch_shape = Size(batch_shape)
+        param_shape = batch_shape + Size((self._num_events,))
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(param_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(param_shape)
+            new._param = new.logits
+        new._num_events = self._num_events
+        super(Categorical, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _new(self, *args):
+        return _new(self._param, *args)
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    @property
+    def mean(self):
+        return npgrad.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
+
+    @property
+    def mode(self):
+        return self.probs.argmax(dim=-1)
+
+    @property
+    def variance(self):
+        return npgrad.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
+
+    def sample(self, sample_shape=Size()):
+        if not isinstance(sample_shape, Size):
+            sample_shape = Size(sample_shape)
+        probs_2d = self.probs.reshape(-1, self._num_events)
+        samples_2d = _sample_categorical(probs_2d._data, sample_shape.numel())
+        return Tensor._wrap(samples_2d).reshape(self._extended_shape(sample_shape))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value = value.long().unsqueeze(-1)
+        value, log_pmf = npgrad.broadcast_tensors(value, self.logits)
+        value = value[..., :1]
+        return log_pmf.gather(-1, value).squeeze(-1)
+
+    def entropy(self):
+        min_real = npgrad.finfo(self.logits.dtype).min
+        logits = npgrad.clamp(self.logits, min=min_real)
+        p_log_p = logits * self.probs
+        return -p_log_p.sum(-1)
+
+    def enumerate_support(self, expand=True):
+        num_events = self._num_events
+        values = npgrad.arange(num_events, dtype=npgrad.long)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + self._batch_shape)
+        return values
+
+
+def _sample_categorical(probs, n):
+    r"""``n`` category indices for each row of ``probs`` (rows of nonnegative weights), shape ``(n, rows)``.
+
+    Inverse-CDF sampling: the index of a uniform draw :math:`u \cdot \sum_k p_k` among the
+    cumulative sums, counted as the number of cumulative sums :math:`\le` it, so that a
+    zero-weight category is never drawn. Rows go in chunks to bound the memory.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    if np.any(probs < 0) or not np.isfinite(probs).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    cdf = np.cumsum(probs, -1)
+    total = cdf[:, -1:]
+    if np.any(total <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rows, k = probs.shape
+    out = np.empty((n, rows), dtype=np.int64)
+    u = rng().random((n, rows)) * total[:, 0]
+    step = max(1, (1 << 22) // max(1, rows * k))
+    for start in range(0, n, step):
+        chunk = u[start:start + step]
+        out[start:start + step] = (chunk[..., None] >= cdf).sum(-1)
+    return np.minimum(out, k - 1)
