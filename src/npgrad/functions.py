@@ -39,9 +39,23 @@ def _make(name):
 
 
 # more names that are both a Tensor method and a function, by the file that implements them
-_MATH = []        # ops/math.py
-_LINALG = []      # ops/decomp.py
-_PRODUCTS = []    # ops/products.py
+# ops/math.py
+_MATH = ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan",
+         "arcsinh", "arccosh", "arctanh", "exp2", "erfc", "erfinv", "lgamma", "digamma", "mvlgamma", "i0", "sinc",
+         "logit", "frac", "fix", "deg2rad", "rad2deg", "positive", "signbit", "isposinf", "isneginf", "isreal",
+         "conj_physical", "logcumsumexp", "frexp", "atan2", "arctan2", "hypot", "copysign", "fmax", "fmin",
+         "float_power", "heaviside", "logaddexp", "logaddexp2", "xlogy", "nextafter", "ldexp", "gcd", "lcm",
+         "igamma", "igammac", "bitwise_left_shift", "bitwise_right_shift", "greater_equal", "less_equal",
+         "not_equal", "tan_", "asin_", "acos_", "atan_", "sinh_", "cosh_", "asinh_", "acosh_", "atanh_", "arcsin_",
+         "arccos_", "arctan_", "arcsinh_", "arccosh_", "arctanh_", "sin_", "cos_", "exp2_", "expm1_", "log2_",
+         "log10_", "log1p_", "rsqrt_", "erf_", "erfc_", "i0_", "sinc_", "logit_", "frac_", "fix_", "deg2rad_",
+         "rad2deg_", "negative_", "conj_physical_", "nan_to_num_", "clamp_min_", "clamp_max_", "xlogy_", "ldexp_",
+         "gcd_", "lcm_", "abs_", "ceil_", "clamp_", "clip_", "detach_", "exp_", "fill_", "floor_", "index_put_",
+         "log_", "neg_", "reciprocal_", "round_", "sigmoid_", "sqrt_", "square_", "tanh_", "trunc_", "zero_"]
+_LINALG = ["det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", "cholesky_inverse", "qr",
+           "svd", "pinverse", "matrix_power", "matrix_exp", "lu", "lu_solve", "triangular_solve", "geqrf",
+           "orgqr", "ormqr"]      # ops/decomp.py
+_PRODUCTS = ["scatter_reduce", "index_put", "swapdims"]    # ops/products.py
 
 for _name in _UNARY + _MATH + _LINALG + _PRODUCTS:
     if hasattr(Tensor, _name):
@@ -79,14 +93,33 @@ def numel(t):
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*[t.shape for t in tensors])
+    """``tensors`` expanded to their common shape (views), with PyTorch's error for a mismatch."""
+    from .tensor import broadcast_shape
+
+    shape = ()
+    for t in tensors:
+        shape = broadcast_shape(shape, tuple(t.shape))
     return tuple(t.expand(shape) for t in tensors)
 
 
 def broadcast_shapes(*shapes):
+    """The shape that ``shapes`` broadcast to (an int is a 1-d shape), with PyTorch's errors."""
     from .tensor import Size
 
-    return Size(np.broadcast_shapes(*shapes))
+    sizes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
+    result = [1] * builtins.max((len(s) for s in sizes), default=0)
+    for index, (shape, size) in enumerate(zip(shapes, sizes)):
+        for i in builtins.range(-1, -1 - len(size), -1):
+            if size[i] < 0:
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
+            if size[i] == 1 or size[i] == result[i]:
+                continue
+            if result[i] != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {size[i]} at {i}! Mismatching "
+                                   f"argument at index {index} had {shape}; but expected shape should be "
+                                   f"broadcastable to {result}")
+            result[i] = size[i]
+    return Size(result)
 
 
 def clamp(input, min=None, max=None):  # noqa: A002
@@ -107,35 +140,12 @@ def cdist(x1, x2, p=2.0):
     return diff.norm(p=p, dim=-1)
 
 
-def diag(input, diagonal=0):
-    if input.ndim == 1:
-        n = input.shape[0] + abs(diagonal)
-        out = Tensor._wrap(np.zeros((n, n), dtype=input._data.dtype))
-        idx = np.arange(input.shape[0])
-        r, c = idx + builtins.max(-diagonal, 0), idx + builtins.max(diagonal, 0)
-        from .ops.index import IndexPut
-
-        return IndexPut.apply(out, input, (r, c), False)
-    return input.diagonal(diagonal)
-
-
-def trace(input):
-    return input.diagonal().sum()
-
-
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 
 
 def zeros_like_grad(x):
     return Tensor._wrap(np.zeros_like(_raw(x)))
-
-
-def meshgrid(*tensors, indexing="ij"):
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tensors[0]
-    grids = np.meshgrid(*[t._data for t in tensors], indexing=indexing)
-    return tuple(Tensor._wrap(g.copy()) for g in grids)
 
 
 def from_dlpack(ext):
@@ -152,14 +162,6 @@ def bucketize(input, boundaries, right=False):
                                         side="left" if not right else "right").astype(np.int64))
 
 
-def atleast_1d(t):
-    return t.reshape(1) if t.ndim == 0 else t
-
-
-def atleast_2d(t):
-    return t.reshape(1, -1) if t.ndim < 2 else t
-
-
 def numpy_like(t):
     return t._data
 
@@ -168,10 +170,6 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     kw = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
                                 linewidth=linewidth).items() if v is not None}
     np.set_printoptions(**kw)
-
-
-def use_deterministic_algorithms(mode, warn_only=False):
-    """npgrad's CPU kernels are deterministic already; accepted for compatibility."""
 
 
 def set_num_threads(n):
@@ -209,18 +207,6 @@ row_stack = vstack
 def column_stack(tensors):
     """Tensors (1-d ones as columns) joined along dim 1."""
     return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
-
-
-def bincount(input, weights=None, minlength=0):
-    """Count of each value 0, 1, ... in a 1-d non-negative integer tensor (sum of ``weights`` with them)."""
-    x = _raw(input)
-    if x.ndim != 1:
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    if x.size and x.min() < 0:
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    w = None if weights is None else _raw(weights)
-    out = np.bincount(x, weights=w, minlength=minlength)
-    return Tensor._wrap(out.astype(np.int64 if w is None else w.dtype if w.dtype.kind == "f" else np.float64))
 
 
 class finfo:
@@ -290,11 +276,6 @@ def can_cast(from_, to):
     return rank[D.as_dtype(from_).np.kind] <= rank[D.as_dtype(to).np.kind]
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """``beta * input + alpha * (mat1 @ mat2)``."""
-    prod = mat1 @ mat2
-    return (input if beta == 1 else input * beta) + (prod if alpha == 1 else prod * alpha)
-
 __all__ += ["max", "min", "std_mean", "var_mean", "is_tensor", "is_floating_point", "numel", "broadcast_tensors",
             "broadcast_shapes", "clamp", "clip", "tanh", "cdist", "diag", "trace", "flatten", "meshgrid",
             "from_dlpack", "searchsorted", "bucketize", "atleast_1d", "atleast_2d", "set_printoptions",
@@ -353,3 +334,39 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
 
 
 __all__ += ["layer_norm", "group_norm"]
+
+from ._runtime import *  # noqa: E402,F401,F403  (compile, set_float32_matmul_precision, autocast, ...)
+from ._runtime import __all__ as _runtime_all  # noqa: E402
+
+__all__ += [_name for _name in _runtime_all if _name not in __all__]
+
+
+def _weight_norm(v, g, dim=0):
+    r"""``torch._weight_norm``: :math:`v \, g / \lVert v \rVert`, the norm over every dim but ``dim``."""
+    from .nn.utils.weight_norm import _weight_norm as weight_norm
+
+    return weight_norm(v, g, dim)
+
+
+def norm_except_dim(v, pow=2, dim=0):
+    """``torch.norm_except_dim``: the ``pow``-norm over every dim but ``dim`` (``dim=-1``: the whole tensor)."""
+    from .nn.utils.weight_norm import norm_except_dim as norm
+
+    return norm(v, pow, dim)
+
+
+__all__ += ["_weight_norm", "norm_except_dim"]
+
+from .ops.math import (alpha_dropout_, dropout_, embedding_renorm_, feature_alpha_dropout_,  # noqa: E402
+                       feature_dropout_, polygamma)
+__all__ += ["alpha_dropout_", "dropout_", "embedding_renorm_", "feature_alpha_dropout_", "feature_dropout_",
+            "polygamma"]
+
+from .ops.products import *  # noqa: E402,F401,F403  (kron, tensordot, block_diag, cov, quantile, histogram, ...)
+from .ops.products import (__all__ as _products_all, addmm, atleast_1d, atleast_2d, bincount,  # noqa: E402,F811
+                           diag, meshgrid, trace)
+
+__all__ += [_name for _name in _products_all if _name not in __all__]
+
+from .linalg import lu_unpack  # noqa: E402  (torch.lu_unpack; the rest of linalg is npgrad.linalg)
+__all__ += ["lu_unpack"]

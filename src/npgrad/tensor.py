@@ -290,7 +290,12 @@ class Tensor:
         return self._data.ctypes.data
 
     def storage_offset(self):
-        return 0
+        """Elements between the start of the storage (the array this one is a view of) and the first element."""
+        root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        start = self._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return start // self._data.itemsize if self._data.itemsize else 0
 
     def get_device(self):
         return -1
@@ -664,6 +669,12 @@ class Tensor:
     def _cmp(self, other, fn):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
             return NotImplemented
+        if isinstance(other, (Tensor, numbers.Number)) and not isinstance(other, np.generic):
+            # compared in PyTorch's promoted type: a float32 tensor meets 0.3 as float32(0.3)
+            dt = result_type(self, other)
+            if dt.kind == "f":
+                a = self if self._data.dtype == dt else Tensor._wrap(self._data.astype(dt))
+                return _elementwise(fn, a, np.asarray(_raw(other), dtype=dt))
         return _elementwise(fn, self, other)
 
     def __eq__(self, other):
@@ -1773,12 +1784,860 @@ class Tensor:
                                    "first.")
 
     # ------------------------------------------------------------------ more math functions (ops/math.py)
+    def tan(self):
+        from .ops.math import tan
+        return tan(self)
+
+    def asin(self):
+        from .ops.math import asin
+        return asin(self)
+
+    def acos(self):
+        from .ops.math import acos
+        return acos(self)
+
+    def atan(self):
+        from .ops.math import atan
+        return atan(self)
+
+    def sinh(self):
+        from .ops.math import sinh
+        return sinh(self)
+
+    def cosh(self):
+        from .ops.math import cosh
+        return cosh(self)
+
+    def asinh(self):
+        from .ops.math import asinh
+        return asinh(self)
+
+    def acosh(self):
+        from .ops.math import acosh
+        return acosh(self)
+
+    def atanh(self):
+        from .ops.math import atanh
+        return atanh(self)
+
+    arcsin = asin
+    arccos = acos
+    arctan = atan
+    arcsinh = asinh
+    arccosh = acosh
+    arctanh = atanh
+
+    def exp2(self):
+        from .ops.math import exp2
+        return exp2(self)
+
+    def erfc(self):
+        from .ops.math import erfc
+        return erfc(self)
+
+    def erfinv(self):
+        from .ops.math import erfinv
+        return erfinv(self)
+
+    def lgamma(self):
+        from .ops.math import lgamma
+        return lgamma(self)
+
+    def digamma(self):
+        from .ops.math import digamma
+        return digamma(self)
+
+    def polygamma(self, n):
+        from .ops.math import polygamma
+        return polygamma(n, self)
+
+    def mvlgamma(self, p):
+        from .ops.math import mvlgamma
+        return mvlgamma(self, p)
+
+    def i0(self):
+        from .ops.math import i0
+        return i0(self)
+
+    def sinc(self):
+        from .ops.math import sinc
+        return sinc(self)
+
+    def logit(self, eps=None):
+        from .ops.math import logit
+        return logit(self, eps)
+
+    def frac(self):
+        from .ops.math import frac
+        return frac(self)
+
+    def fix(self):
+        from .ops.math import fix
+        return fix(self)
+
+    def deg2rad(self):
+        from .ops.math import deg2rad
+        return deg2rad(self)
+
+    def rad2deg(self):
+        from .ops.math import rad2deg
+        return rad2deg(self)
+
+    def positive(self):
+        from .ops.math import positive
+        return positive(self)
+
+    def signbit(self):
+        from .ops.math import signbit
+        return signbit(self)
+
+    def isposinf(self):
+        from .ops.math import isposinf
+        return isposinf(self)
+
+    def isneginf(self):
+        from .ops.math import isneginf
+        return isneginf(self)
+
+    def isreal(self):
+        from .ops.math import isreal
+        return isreal(self)
+
+    def conj_physical(self):
+        return self
+
+    def logcumsumexp(self, dim):
+        from .ops.math import logcumsumexp
+        return logcumsumexp(self, dim)
+
+    def frexp(self):
+        from .ops.math import frexp
+        return frexp(self)
+
+    def atan2(self, other):
+        from .ops.math import atan2
+        return atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        from .ops.math import hypot
+        return hypot(self, other)
+
+    def copysign(self, other):
+        from .ops.math import copysign
+        return copysign(self, other)
+
+    def fmax(self, other):
+        from .ops.math import fmax
+        return fmax(self, other)
+
+    def fmin(self, other):
+        from .ops.math import fmin
+        return fmin(self, other)
+
+    def float_power(self, exponent):
+        from .ops.math import float_power
+        return float_power(self, exponent)
+
+    def heaviside(self, values):
+        from .ops.math import heaviside
+        return heaviside(self, values)
+
+    def logaddexp(self, other):
+        from .ops.math import logaddexp
+        return logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        from .ops.math import logaddexp2
+        return logaddexp2(self, other)
+
+    def xlogy(self, other):
+        from .ops.math import xlogy
+        return xlogy(self, other)
+
+    def nextafter(self, other):
+        from .ops.math import nextafter
+        return nextafter(self, other)
+
+    def ldexp(self, other):
+        from .ops.math import ldexp
+        return ldexp(self, other)
+
+    def gcd(self, other):
+        from .ops.math import gcd
+        return gcd(self, other)
+
+    def lcm(self, other):
+        from .ops.math import lcm
+        return lcm(self, other)
+
+    def igamma(self, other):
+        from .ops.math import igamma
+        return igamma(self, other)
+
+    def igammac(self, other):
+        from .ops.math import igammac
+        return igammac(self, other)
+
+    def bitwise_left_shift(self, other):
+        from .ops.math import bitwise_left_shift
+        return bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        from .ops.math import bitwise_right_shift
+        return bitwise_right_shift(self, other)
+
+    def __lshift__(self, other):
+        return self.bitwise_left_shift(other)
+
+    def __rshift__(self, other):
+        return self.bitwise_right_shift(other)
+
+    def __rlshift__(self, other):
+        from .ops.math import bitwise_left_shift
+        return bitwise_left_shift(other, self)
+
+    def __rrshift__(self, other):
+        from .ops.math import bitwise_right_shift
+        return bitwise_right_shift(other, self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
+    greater_equal = ge
+    less_equal = le
+    not_equal = ne
+
+    # in place: the out-of-place method written back (version bump, leaf check, dtype kept)
+    def tan_(self):
+        return self._apply_inplace((Tensor.tan,))
+
+    def asin_(self):
+        return self._apply_inplace((Tensor.asin,))
+
+    def acos_(self):
+        return self._apply_inplace((Tensor.acos,))
+
+    def atan_(self):
+        return self._apply_inplace((Tensor.atan,))
+
+    def sinh_(self):
+        return self._apply_inplace((Tensor.sinh,))
+
+    def cosh_(self):
+        return self._apply_inplace((Tensor.cosh,))
+
+    def asinh_(self):
+        return self._apply_inplace((Tensor.asinh,))
+
+    def acosh_(self):
+        return self._apply_inplace((Tensor.acosh,))
+
+    def atanh_(self):
+        return self._apply_inplace((Tensor.atanh,))
+
+    arcsin_ = asin_
+    arccos_ = acos_
+    arctan_ = atan_
+    arcsinh_ = asinh_
+    arccosh_ = acosh_
+    arctanh_ = atanh_
+
+    def sin_(self):
+        return self._apply_inplace((Tensor.sin,))
+
+    def cos_(self):
+        return self._apply_inplace((Tensor.cos,))
+
+    def exp2_(self):
+        return self._apply_inplace((Tensor.exp2,))
+
+    def expm1_(self):
+        return self._apply_inplace((Tensor.expm1,))
+
+    def log2_(self):
+        return self._apply_inplace((Tensor.log2,))
+
+    def log10_(self):
+        return self._apply_inplace((Tensor.log10,))
+
+    def log1p_(self):
+        return self._apply_inplace((Tensor.log1p,))
+
+    def rsqrt_(self):
+        return self._apply_inplace((Tensor.rsqrt,))
+
+    def erf_(self):
+        return self._apply_inplace((Tensor.erf,))
+
+    def erfc_(self):
+        return self._apply_inplace((Tensor.erfc,))
+
+    def erfinv_(self):
+        return self._apply_inplace((Tensor.erfinv,))
+
+    def lgamma_(self):
+        return self._apply_inplace((Tensor.lgamma,))
+
+    def digamma_(self):
+        return self._apply_inplace((Tensor.digamma,))
+
+    def polygamma_(self, n):
+        return self._apply_inplace((lambda s: s.polygamma(n),))
+
+    def mvlgamma_(self, p):
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f"mvlgamma: result type {_scalar_name(self._data.dtype)} can't be cast to the desired "
+                               "output type Float")
+        return self._apply_inplace((lambda s: s.mvlgamma(p),))
+
+    def i0_(self):
+        return self._apply_inplace((Tensor.i0,))
+
+    def sinc_(self):
+        return self._apply_inplace((Tensor.sinc,))
+
+    def logit_(self, eps=None):
+        return self._apply_inplace((lambda s: s.logit(eps),))
+
+    def frac_(self):
+        return self._apply_inplace((Tensor.frac,))
+
+    def fix_(self):
+        return self._apply_inplace((Tensor.fix,))
+
+    def deg2rad_(self):
+        return self._apply_inplace((Tensor.deg2rad,))
+
+    def rad2deg_(self):
+        return self._apply_inplace((Tensor.rad2deg,))
+
+    def sign_(self):
+        return self._apply_inplace((Tensor.sign,))
+
+    def sgn_(self):
+        return self._apply_inplace((Tensor.sgn,))
+
+    def negative_(self):
+        return self._apply_inplace((Tensor.negative,))
+
+    def absolute_(self):
+        return self._apply_inplace((Tensor.absolute,))
+
+    def conj_physical_(self):
+        return self
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._apply_inplace((lambda s: s.nan_to_num(nan, posinf, neginf),))
+
+    def clamp_min_(self, min):
+        from .ops.math import check_bound_cast
+        check_bound_cast(self, min)
+        return self._apply_inplace((lambda s: s.clamp_min(min),))
+
+    def clamp_max_(self, max):
+        from .ops.math import check_bound_cast
+        check_bound_cast(self, max)
+        return self._apply_inplace((lambda s: s.clamp_max(max),))
+
+    def cumsum_(self, dim, *, dtype=None):
+        from .ops.math import check_same_dtype
+        check_same_dtype(self, dtype)
+        return self._apply_inplace((lambda s: s.cumsum(dim),))
+
+    def cumprod_(self, dim, *, dtype=None):
+        from .ops.math import check_same_dtype
+        check_same_dtype(self, dtype)
+        return self._apply_inplace((lambda s: s.cumprod(dim),))
+
+    def atan2_(self, other):
+        return self._apply_inplace((Tensor.atan2, other))
+
+    arctan2_ = atan2_
+
+    def hypot_(self, other):
+        return self._apply_inplace((Tensor.hypot, other))
+
+    def copysign_(self, other):
+        return self._apply_inplace((Tensor.copysign, other))
+
+    def float_power_(self, exponent):
+        if self._data.dtype != np.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {_scalar_name(self._data.dtype)} but "
+                               "the operation's result requires dtype Double")
+        return self._apply_inplace((Tensor.float_power, exponent))
+
+    def heaviside_(self, values):
+        return self._apply_inplace((Tensor.heaviside, values))
+
+    def xlogy_(self, other):
+        return self._apply_inplace((Tensor.xlogy, other))
+
+    def nextafter_(self, other):
+        return self._apply_inplace((Tensor.nextafter, other))
+
+    def ldexp_(self, other):
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f"ldexp can't be cast to the desired output type {_scalar_name(self._data.dtype)}")
+        return self._apply_inplace((Tensor.ldexp, other))
+
+    def gcd_(self, other):
+        return self._apply_inplace((Tensor.gcd, other))
+
+    def lcm_(self, other):
+        return self._apply_inplace((Tensor.lcm, other))
+
+    def igamma_(self, other):
+        return self._apply_inplace((Tensor.igamma, other))
+
+    def igammac_(self, other):
+        return self._apply_inplace((Tensor.igammac, other))
+
+    def bitwise_left_shift_(self, other):
+        return self._apply_inplace((Tensor.bitwise_left_shift, other))
+
+    def bitwise_right_shift_(self, other):
+        return self._apply_inplace((Tensor.bitwise_right_shift, other))
+
+    def bitwise_and_(self, other):
+        return self._apply_inplace((Tensor.bitwise_and, other))
+
+    def bitwise_or_(self, other):
+        return self._apply_inplace((Tensor.bitwise_or, other))
+
+    def bitwise_xor_(self, other):
+        return self._apply_inplace((Tensor.bitwise_xor, other))
+
+    def bitwise_not_(self):
+        return self._apply_inplace((Tensor.bitwise_not,))
+
+    def logical_and_(self, other):
+        return self._apply_inplace((Tensor.logical_and, other))
+
+    def logical_or_(self, other):
+        return self._apply_inplace((Tensor.logical_or, other))
+
+    def logical_xor_(self, other):
+        return self._apply_inplace((Tensor.logical_xor, other))
+
+    def logical_not_(self):
+        return self._apply_inplace((Tensor.logical_not,))
+
+    def eq_(self, other):
+        return self._apply_inplace((Tensor.eq, other))
+
+    def ne_(self, other):
+        return self._apply_inplace((Tensor.ne, other))
+
+    def lt_(self, other):
+        return self._apply_inplace((Tensor.lt, other))
+
+    def le_(self, other):
+        return self._apply_inplace((Tensor.le, other))
+
+    def gt_(self, other):
+        return self._apply_inplace((Tensor.gt, other))
+
+    def ge_(self, other):
+        return self._apply_inplace((Tensor.ge, other))
+
+    greater_ = gt_
+    less_ = lt_
+    greater_equal_ = ge_
+    less_equal_ = le_
+    not_equal_ = ne_
+
+    def multiply_(self, other):
+        return self.mul_(other)
+
+    def subtract_(self, other, alpha=1):
+        return self.sub_(other, alpha=alpha)
+
+    def divide_(self, other, rounding_mode=None):
+        return self.div_(other, rounding_mode=rounding_mode)
+
+    def true_divide_(self, other):
+        return self.div_(other)
+
+    def floor_divide_(self, other):
+        return self._apply_inplace((Tensor.floor_divide, other))
+
+    def fmod_(self, other):
+        return self._apply_inplace((Tensor.fmod, other))
+
+    def remainder_(self, other):
+        return self._apply_inplace((Tensor.remainder, other))
+
+    # in-place changes of shape: the tensor becomes the view
+    def _view_inplace(self, view):
+        """Make this tensor ``view(self)`` (same memory, new shape or strides), adopting its graph node."""
+        if is_grad_enabled() and self.requires_grad and self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        out = view(self)
+        self._data = out._data
+        _bump_version(self._data)
+        if out.requires_grad:
+            self._node, self._out_index = out._node, out._out_index
+        return self
+
+    def squeeze_(self, dim=None):
+        return self._view_inplace(lambda s: s.squeeze(dim))
+
+    def unsqueeze_(self, dim):
+        return self._view_inplace(lambda s: s.unsqueeze(dim))
+
+    def t_(self):
+        return self._view_inplace(Tensor.t)
+
+    def transpose_(self, dim0, dim1):
+        return self._view_inplace(lambda s: s.transpose(dim0, dim1))
+
+    swapaxes_ = transpose_
+    swapdims_ = transpose_
+
 
     # ------------------------------------------------------------------ linear algebra (ops/decomp.py)
+    def det(self):
+        from .linalg import det
+        return det(self)
+
+    def logdet(self):
+        from .linalg import _logdet
+        return _logdet(self)
+
+    def slogdet(self):
+        from .linalg import _slogdet
+        return _slogdet(self)
+
+    def inverse(self):
+        from .linalg import inv
+        return inv(self)
+
+    def cholesky(self, upper=False):
+        from .linalg import _cholesky_legacy
+        return _cholesky_legacy(self, upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        from .linalg import _cholesky_solve
+        return _cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        from .linalg import _cholesky_inverse
+        return _cholesky_inverse(self, upper)
+
+    def qr(self, some=True):
+        from .linalg import _qr_legacy
+        return _qr_legacy(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        from .linalg import _svd_legacy
+        return _svd_legacy(self, some, compute_uv)
+
+    def pinverse(self, rcond=1e-15):
+        from .linalg import _pinverse
+        return _pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        from .linalg import matrix_power
+        return matrix_power(self, n)
+
+    def matrix_exp(self):
+        from .linalg import matrix_exp
+        return matrix_exp(self)
+
+    def lu(self, pivot=True, get_infos=False):
+        from .linalg import _lu_legacy
+        return _lu_legacy(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        from .linalg import _lu_solve_legacy
+        return _lu_solve_legacy(self, LU_data, LU_pivots)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        from .linalg import _triangular_solve
+        return _triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def geqrf(self):
+        from .linalg import _geqrf
+        return _geqrf(self)
+
+    def orgqr(self, input2):
+        from .linalg import householder_product
+        return householder_product(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        from .linalg import _ormqr
+        return _ormqr(self, input2, input3, left, transpose)
+
 
     # ------------------------------------------------------------------ products and constructions (ops/products.py)
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addmm_(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addmv_(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addr_(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.baddbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        from .ops import products
+        return products.addbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other):
+        from .ops import products
+        return products.kron(self, other)
+
+    def inner(self, other):
+        from .ops import products
+        return products.inner(self, other)
+
+    def vdot(self, other):
+        from .ops import products
+        return products.vdot(self, other)
+
+    def ger(self, vec2):
+        from .ops import products
+        return products.ger(self, vec2)
+
+    def cross(self, other, dim=None):
+        from .ops import products
+        return products.cross(self, other, dim)
+
+    def dist(self, other, p=2):
+        from .ops import products
+        return products.dist(self, other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        from .ops import products
+        return products.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm):
+        from .ops import products
+        return self._apply_inplace((lambda s: products.renorm(s, p, dim, maxnorm),))
+
+    def diag(self, diagonal=0):
+        from .ops import products
+        return products.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        from .ops import products
+        return products.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        from .ops import products
+        return products.diagflat(self, offset)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        from .ops import products
+        return products.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src, dim, index):
+        from .ops import products
+        return products.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        from .ops import products
+        return products.slice_scatter(self, src, dim, start, end, step)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        from .ops import products
+        return products.rot90(self, k, dims)
+
+    def trace(self):
+        from .ops import products
+        return products.trace(self)
+
+    def masked_scatter(self, mask, source):
+        from .ops import products
+        return products.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        from .ops import products
+        return products.masked_scatter_(self, mask, source)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        from .ops import products
+        return products.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        from .ops import products
+        return products.index_reduce_(self, dim, index, source, reduce, include_self=include_self)
+
+    def put(self, index, source, accumulate=False):
+        from .ops import products
+        return products.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        from .ops import products
+        return products.put_(self, index, source, accumulate)
+
+    def vsplit(self, indices_or_sections):
+        from .ops import products
+        return products.vsplit(self, indices_or_sections)
+
+    def hsplit(self, indices_or_sections):
+        from .ops import products
+        return products.hsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        from .ops import products
+        return products.dsplit(self, indices_or_sections)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        from .ops import products
+        return products.split_with_sizes(self, split_sizes, dim)
+
+    def unsafe_chunk(self, chunks, dim=0):
+        from .ops import products
+        return products.unsafe_chunk(self, chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        from .ops import products
+        return products.unsafe_split(self, split_size, dim)
+
+    def sum_to_size(self, *size):
+        from .ops import products
+        return products.sum_to_size(self, *size)
+
+    def ravel(self):
+        from .ops import products
+        return products.ravel(self)
+
+    def narrow_copy(self, dim, start, length):
+        from .ops import products
+        return products.narrow_copy(self, dim, start, length)
+
+    def msort(self):
+        from .ops import products
+        return products.msort(self)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        from .ops import products
+        return products.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        from .ops import products
+        return products.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        from .ops import products
+        return products.corrcoef(self)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from .ops import products
+        return products.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from .ops import products
+        return products.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        from .ops import products
+        return products.nanmedian(self, dim, keepdim)
+
+    def histc(self, bins=100, min=0, max=0):
+        from .ops import products
+        return products.histc(self, bins, min, max)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        from .ops import products
+        return products.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def bincount(self, weights=None, minlength=0):
+        from .ops import products
+        return products.bincount(self, weights, minlength)
 
     # ------------------------------------------------------------------ runtime attributes (_runtime.py)
+    # the device and layout queries of PyTorch's Tensor: an npgrad tensor is a dense CPU array
+    is_cpu = True
+    is_meta = is_mps = is_xpu = is_ipu = is_xla = is_mtia = is_maia = is_vulkan = False
+    is_quantized = is_sparse_csr = is_mkldnn = is_nested = False
+
+    @property
+    def itemsize(self):
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes of the elements: ``numel() * itemsize`` (whatever the strides)."""
+        return self._data.size * self._data.itemsize
+
+    def is_inference(self):
+        """Whether this is an inference tensor: ``False``, npgrad's ``inference_mode`` makes ordinary tensors."""
+        return False
+
+    def is_signed(self):
+        """Whether the dtype is signed: floating and signed integer dtypes."""
+        return self._data.dtype.kind in "fi"
+
+    def is_nonzero(self):
+        """Whether the single value of a one-element tensor is nonzero (NaN counts as nonzero)."""
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if self._data.size > 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()) != 0)
+
+    def is_same_size(self, other):
+        """Whether ``other`` has the same shape."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"is_same_size(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return self._data.shape == other._data.shape
+
+    def is_shared(self):
+        """Whether the memory is shared between processes: ``False``, NumPy arrays live in one process."""
+        return False
+
+    def share_memory_(self):
+        """Returns ``self``: npgrad keeps tensors in one process (``is_shared()`` stays ``False``)."""
+        return self
+
+    def is_pinned(self, device=None):
+        """Whether the memory is pinned for fast copies to an accelerator: ``False``, there is none."""
+        if device is not None:
+            import warnings
+
+            warnings.warn("The argument 'device' of Tensor.is_pinned() is deprecated. Please do not pass this "
+                          "argument.", DeprecationWarning, stacklevel=2)
+        return False
+
+    def pin_memory(self, device=None):
+        """Pinning needs an accelerator, and none is available: PyTorch's RuntimeError."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
 
     # ------------------------------------------------------------------ new tensors
     def new_tensor(self, data, dtype=None, requires_grad=False):
@@ -1839,7 +2698,10 @@ def _format_array(a):
     if a.size > 1000:  # summarised like torch: the first and last 3 of each dim
         return np.array2string(a, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
                                formatter={"all": fmt})
-    width = max((len(fmt(v)) for v in shown.reshape(-1)), default=0)
+    values = shown.reshape(-1)
+    if a.dtype.kind == "f":   # torch sizes the columns by the nonzero finite values only; nan and inf just fit in
+        values = values[np.isfinite(values) & (values != 0)]
+    width = max((len(fmt(v)) for v in values), default=0)
     return np.array2string(a, separator=", ", prefix="tensor(", threshold=1000,
                            formatter={"all": lambda v: fmt(v).rjust(width)}, max_line_width=80)
 
@@ -1927,7 +2789,8 @@ def _rebuild(data, requires_grad):
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-               "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor", "float16": "HalfTensor"}
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "bool": "BoolTensor",
+               "uint8": "ByteTensor", "float16": "HalfTensor"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -2580,7 +3443,16 @@ def _topo_order(roots):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate gradients of ``tensors`` into the leaves of their graph."""
+    """Accumulate gradients of ``tensors`` into the leaves of their graph.
+
+    NumPy's floating-point warnings are off while the graph runs: an infinite or NaN gradient is a value, as
+    in PyTorch, not an event to report (``1 / x`` at ``x = 0`` differentiates to ``-inf`` without a word).
+    """
+    with np.errstate(all="ignore"):
+        _backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     if grad_tensors is None or isinstance(grad_tensors, Tensor) or np.isscalar(grad_tensors):

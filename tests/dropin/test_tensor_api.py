@@ -124,7 +124,55 @@ def set_grad_enabled(L):
     return y.requires_grad, (x * 2).requires_grad
 
 
+def _clamp_grad_through_inf(L):
+    """clamp's gradient is a select: an infinite upstream gradient outside the range still gives 0."""
+    x = L.tensor([0.5, 2.0], requires_grad=True)
+    lo = L.tensor([1.0, 1.0], requires_grad=True)
+    a = x.clamp(min=lo)
+    (a / (a - 1)).sum().backward()
+    b = L.tensor([0.5, 2.0], requires_grad=True)
+    c = b.clamp(min=1.0, max=1.5)
+    (c / (c - 1)).sum().backward()
+    return [x.grad, lo.grad, b.grad]
+
+
+def _pow_grads_at_zero(L):
+    x = L.tensor([0.0, 2.0, 0.0, 3.0, -1.0], requires_grad=True)
+    y = L.tensor([0.0, 0.0, 2.0, 1.5, 2.0], requires_grad=True)
+    (x ** y).sum().backward()
+    return [x.grad, y.grad]
+
+
+def _storage_offsets(L):
+    x = L.arange(12.0).reshape(3, 4)
+    return [x.storage_offset(), x[1:].storage_offset(), x[1, 2:].storage_offset(), x[:, 1].storage_offset(),
+            x.t()[2].storage_offset(), (x + 1).storage_offset(), x.view(-1)[5:].storage_offset()]
+
+
+def _reprs_with_nan_and_inf(L):
+    nan, inf = float("nan"), float("inf")
+    rows = [[nan, 1.0], [nan, -1.0], [inf, 1.5], [nan, 1e10], [-inf, 1.0], [nan, 0.001], [0.0, 0.0], [nan, inf],
+            [[nan, 2.0], [3.0, -inf]], [1e-5, 0.0, nan]]
+    return [repr(L.tensor(r)).replace("torch", "npgrad") for r in rows]
+
+
 CASES = {
+    # --------------------------------------------------------------- promotion, reprs, details
+    "cmp/float32_vs_number": lambda L: [L.tensor([0.3]) == 0.3, L.tensor([0.3]) < 0.3, L.tensor([0.3]) >= 0.3,
+                                        L.tensor([0.1], dtype=L.float64) != 0.1],
+    "cmp/float32_vs_0d_float64": lambda L: L.tensor([0.3]) == L.tensor(0.3, dtype=L.float64),
+    "cmp/int_vs_float": lambda L: [L.tensor([16777217, 2]) == 16777216.0, L.tensor([1, 2]) == 1.5,
+                                   L.tensor([1, 2]) == 2, L.tensor([True]) == 1.0],
+    "storage_offset/views": _storage_offsets,
+    "type/names": lambda L: [L.tensor([1], dtype=d).type() .replace("torch", "npgrad")
+                             for d in (L.int8, L.int16, L.uint8, L.bool, L.float16, L.int32)],
+    "repr/nan_inf_widths": _reprs_with_nan_and_inf,
+    "broadcast_shapes/mixed": lambda L: [list(L.broadcast_shapes(3, (2, 1))), list(L.broadcast_shapes((2, 1), (1, 0))),
+                                         list(L.broadcast_shapes())],
+    "grad/clamp_through_inf": _clamp_grad_through_inf,
+    "grad/pow_at_zero": _pow_grads_at_zero,
+    "version/cuda": lambda L: [L.version.cuda, L.version.hip, L.version.debug],
+    "module_compile/returns_none": lambda L: L.nn.Linear(2, 2).compile(mode="max-autotune"),
     # --------------------------------------------------------------- construction
     "tensor/float": lambda L: L.tensor([1.0, 2]),
     "tensor/int": lambda L: L.tensor([[1, 2], [3, 4]]),
@@ -687,6 +735,20 @@ CASES = {
 
 ERRORS = {
     # name: (fn, exception type, PyTorch's message)
+    "broadcast_shapes/mismatch": (lambda L: L.broadcast_shapes((2, 3), (3,), (5, 1, 4)), RuntimeError,
+                                  "Attempting to broadcast a dimension of length 4 at -1! Mismatching argument at "
+                                  "index 2 had (5, 1, 4); but expected shape should be broadcastable to [1, 2, 3]"),
+    "broadcast_shapes/list": (lambda L: L.broadcast_shapes([2, 3], [4]), RuntimeError,
+                              "Attempting to broadcast a dimension of length 4 at -1! Mismatching argument at "
+                              "index 1 had [4]; but expected shape should be broadcastable to [2, 3]"),
+    "module_compile/bad_mode": (lambda L: L.nn.Linear(2, 2).compile(mode="bad"), RuntimeError,
+                                "Unrecognized mode=bad, should be one of: default, lite, reduce-overhead, "
+                                "max-autotune-no-cudagraphs, max-autotune"),
+    "broadcast_shapes/negative": (lambda L: L.broadcast_shapes((2, -1)), ValueError,
+                                  "Attempting to broadcast a dimension with negative length!"),
+    "broadcast_tensors/mismatch": (lambda L: L.broadcast_tensors(L.ones(2, 3), L.ones(3), L.ones(4, 1, 2)),
+                                   RuntimeError, "The size of tensor a (3) must match the size of tensor b (2) at "
+                                   "non-singleton dimension 2"),
     "tensor/requires_grad_int": (lambda L: L.tensor([1], requires_grad=True), RuntimeError,
                                  "Only Tensors of floating point and complex dtype can require gradients"),
     "tensor/ragged": (lambda L: L.tensor([[1, 2], [3]]), ValueError, "expected sequence of length 2 at dim 1 (got 1)"),

@@ -250,6 +250,16 @@ class _BackwardHook:
         return res if is_tuple else res[0]
 
 
+class _WithoutModule:
+    """A load_state_dict pre-hook registered without the module: called with the remaining arguments."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __call__(self, module, *args):
+        return self.hook(*args)
+
+
 def _raw_grad(g):
     return g._data if isinstance(g, Tensor) else np.asarray(g)
 
@@ -694,6 +704,12 @@ class Module:
         self._load_state_dict_pre_hooks[handle.id] = hook
         return handle
 
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """As :meth:`register_load_state_dict_pre_hook`, the hook called without the module unless ``with_module``."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = hook if with_module else _WithoutModule(hook)
+        return handle
+
     def register_load_state_dict_post_hook(self, hook):
         """Run ``hook(module, incompatible_keys)`` after ``load_state_dict``; it may edit the key lists in place."""
         handle = RemovableHandle(self._load_state_dict_post_hooks)
@@ -848,6 +864,14 @@ class Module:
     def share_memory(self):
         return self
 
+    def compile(self, *args, **kwargs):
+        """Compile this module's forward in place, as ``Module.compile``: the arguments are checked as
+        :func:`npgrad.compile` checks them, and the module keeps running eagerly (same numbers, same
+        state_dict keys). Returns None."""
+        from ..compiler import _compile
+
+        _compile(lambda *a, **k: None, *args, **kwargs)
+
     # ------------------------------------------------------------------ state
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
@@ -917,9 +941,10 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(input_param)}")
                 continue
-            if param.ndim == 0 and input_param.ndim == 1 and input_param.shape[0] == 1:
+            is_param_lazy = getattr(param, "_is_lazy", False)  # uninitialized: no shape to compare yet
+            if not is_param_lazy and param.ndim == 0 and input_param.ndim == 1 and input_param.shape[0] == 1:
                 input_param = input_param[0]
-            if input_param.shape != param.shape:
+            if not is_param_lazy and input_param.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{_torch_size(input_param.shape)} from checkpoint, the shape in current model "
                                   f"is {_torch_size(param.shape)}.")
@@ -932,12 +957,12 @@ class Module:
                         else:
                             input_param.requires_grad_(param.requires_grad)
                     setattr(self, name, input_param)
-                else:
+                elif not (is_param_lazy and getattr(input_param, "_is_lazy", False)):
                     np.copyto(param._data, input_param._data, casting="unsafe")
             except Exception as ex:  # e.g. read-only destination
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
-                                  f"{_torch_size(param.shape)} and whose dimensions in the checkpoint are "
-                                  f"{_torch_size(input_param.shape)}, an exception occurred : {ex.args}.")
+                                  f"{_torch_size(param.size())} and whose dimensions in the checkpoint are "
+                                  f"{_torch_size(input_param.size())}, an exception occurred : {ex.args}.")
         extra_state_key = prefix + _EXTRA_STATE_KEY_SUFFIX
         if getattr(self.__class__, "set_extra_state", Module.set_extra_state) is not Module.set_extra_state:
             if extra_state_key in state_dict:

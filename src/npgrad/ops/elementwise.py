@@ -134,12 +134,14 @@ class Pow(Function):
         if ctx.needs_input_grad[0]:
             if isinstance(y, (int, float)) and y == 0:
                 gx = np.zeros_like(g * x)
-            else:
-                gx = g * y * np.power(x, y - 1) if not isinstance(y, (int, float)) or y != 1 else g
+            elif isinstance(y, (int, float)):
+                gx = g * y * np.power(x, y - 1) if y != 1 else g
+            else:   # PyTorch's select: exactly 0 where the exponent is 0 (0 ** 0 included)
+                gx = np.where(y == 0, np.zeros((), np.result_type(g, x, y)), g * y * np.power(x, y - 1))
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                logx = np.where((x == 0) & (np.asarray(y) >= 0), 0.0, np.log(x))
-            gy = g * out * logx
+                gy = np.where((x == 0) & (np.asarray(y) >= 0), np.zeros((), np.result_type(g, out)),
+                              g * out * np.log(x))
         return gx, gy
 
 
@@ -505,20 +507,23 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, g):
         x, lo, hi = ctx.saved_tensors
+        g = np.asarray(g)
+        zero = np.zeros((), g.dtype)
         inside = np.ones(x.shape, dtype=bool)
         glo = ghi = None
         if lo is not None:
             inside = inside & (x >= lo)
             if ctx.needs_input_grad[1]:
-                glo = g * (x < lo)
+                glo = np.where(x < lo, g, zero)
         if hi is not None:
             inside = inside & (x <= hi)
             if ctx.needs_input_grad[2]:
                 above = x > hi
                 if lo is not None:
                     above = above & (np.asarray(hi) >= lo)
-                ghi = g * above
-        return g * inside, glo, ghi
+                ghi = np.where(above, g, zero)
+        # a select, not a product: an infinite or NaN gradient outside [lo, hi] still gives exactly 0
+        return np.where(inside, g, zero), glo, ghi
 
 
 class Maximum(Function):
