@@ -1,8 +1,10 @@
 """PyTorch programs run unchanged after ``import torch`` becomes ``import npgrad as torch``.
 
 The programs are the tutorials' own (cross-entropy with AdamW and Adam, the save-best /
-load-best training loop) and a small CNN in the classic shape (Conv2d, BatchNorm2d, max and
-average pooling, SGD with momentum). Each runs once on npgrad; where torch is installed the same text
+load-best training loop), a small CNN in the classic shape (Conv2d, BatchNorm2d, max and
+average pooling, SGD with momentum) and a probabilistic regression head in the style of
+current scripts (a device switch, backend flags, autocast and GradScaler that turn themselves off
+without CUDA, a weight-normed layer, ``torch.distributions`` and ``kl_divergence``). Each runs once on npgrad; where torch is installed the same text
 runs on torch too, from the same starting weights, and the printed losses must agree.
 """
 import io
@@ -207,7 +209,57 @@ with torch.no_grad():
 print(f"accuracy {correct / len(labels):.4f} running_var {model.bn1.running_var.sum().item():.6f}")
 '''
 
+PROBABILISTIC_PROGRAM = '''
+import torch
+import torch.nn as nn
+import torch.optim as optim
+from torch.distributions import Normal, kl_divergence
+
+torch.backends.cudnn.benchmark = True
+device = "cuda" if torch.cuda.is_available() else "cpu"
+
+class GaussianHead(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.body = nn.utils.parametrizations.weight_norm(nn.Linear(d, 16))
+        self.mu = nn.Linear(16, 1)
+        self.log_sigma = nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.body(x))
+        return self.mu(h).squeeze(-1), self.log_sigma(h).squeeze(-1).clamp(-5, 5)
+
+model = GaussianHead(X.shape[1]).to(device)
+model.load_state_dict(INIT)
+optimizer = optim.Adam(model.parameters(), lr=0.01)
+scaler = torch.amp.GradScaler(device, enabled=(device == "cuda"))
+x = torch.tensor(X, device=device)
+target = torch.sin(x[:, 0]) + 0.1 * x[:, 1] ** 2
+for step in range(15):
+    with torch.autocast(device_type=device, enabled=(device == "cuda")):
+        mu, log_sigma = model(x)
+    dist = Normal(mu, log_sigma.exp())
+    prior = Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    loss = -dist.log_prob(target).mean() + 1e-3 * kl_divergence(dist, prior).mean()
+    optimizer.zero_grad()
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    scaler.step(optimizer)
+    scaler.update()
+    print(f"Loss: {loss.item():.8f} grad {grad_norm.item():.6f}")
+with torch.no_grad():
+    mu, log_sigma = model(x)
+    covered = ((target - mu).abs() < 2 * log_sigma.exp()).float().mean().item()
+    g = model.body.parametrizations.weight.original0
+    print(f"covered {covered:.4f} g {torch.linalg.vector_norm(g).item():.6f}")
+'''
+
 PROGRAMS = {
+    "probabilistic": (PROBABILISTIC_PROGRAM, {"body.bias": (16,), "body.parametrizations.weight.original0": (16, 1),
+                                              "body.parametrizations.weight.original1": (16, 10),
+                                              "mu.weight": (1, 16), "mu.bias": (1,), "log_sigma.weight": (1, 16),
+                                              "log_sigma.bias": (1,)}, (64, 10, 2)),
     "cnn": (CNN_PROGRAM, {"conv1.weight": (8, 1, 3, 3), "conv1.bias": (8,), "bn1.weight": (8,), "bn1.bias": (8,),
                           "bn1.running_mean": (8,), "bn1.running_var": (8,), "bn1.num_batches_tracked": (),
                           "conv2.weight": (16, 8, 3, 3), "conv2.bias": (16,), "fc1.weight": (32, 16),
