@@ -5,13 +5,10 @@ import numpy as np
 import pytest
 
 import npgrad
+from dist_makers import _seed, torch_ref
 from oracle import Golden
 
 golden = Golden("distributions")
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
 
 
 def T(lib):
@@ -134,24 +131,14 @@ def _close(got, ref, key, rtol, atol):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name,make,inp", TRANSFORMS, ids=[c[0] for c in TRANSFORMS])
 def test_transform_matches_torch(name, make, inp, dtype):
-    def ref():
-        import torch
-
-        return _run(torch, name, make, inp, dtype)
-
-    expected = golden(f"transform/{name}/{dtype}", ref)
+    expected = golden(f"transform/{name}/{dtype}", torch_ref(_run, name, make, inp, dtype))
     tol = 1e-10 if dtype == "float64" else 2e-5
     _close(_run(npgrad, name, make, inp, dtype), expected, name, tol, tol)
 
 
 @pytest.mark.parametrize("name,make,inp", TRANSFORMS, ids=[c[0] for c in TRANSFORMS])
 def test_transform_description_matches_torch(name, make, inp):
-    def ref():
-        import torch
-
-        return _describe(torch, make)
-
-    assert _describe(npgrad, make) == golden.json(f"transform_describe/{name}", ref)
+    assert _describe(npgrad, make) == golden.json(f"transform_describe/{name}", torch_ref(_describe, make))
 
 
 ELEMENTWISE = ["exp", "exp_inv", "affine_numbers", "affine_tensors", "sigmoid", "sigmoid_inv", "tanh", "tanh_inv",
@@ -299,12 +286,7 @@ def _constraints(lib):
 
 
 def test_constraints_match_torch():
-    def ref():
-        import torch
-
-        return _constraints(torch)
-
-    expected = golden.json("constraints", ref)
+    expected = golden.json("constraints", torch_ref(_constraints))
     got = _constraints(npgrad)
     for name in expected:
         assert got[name] == expected[name], name
@@ -368,12 +350,7 @@ def _registry(lib, which):
 
 @pytest.mark.parametrize("which", ["biject_to", "transform_to"])
 def test_constraint_registry_matches_torch(which):
-    def ref():
-        import torch
-
-        return _registry(torch, which)
-
-    expected = golden(f"registry/{which}", ref)
+    expected = golden(f"registry/{which}", torch_ref(_registry, which))
     got = _registry(npgrad, which)
     assert sorted(got) == sorted(expected)
     for name, entry in expected.items():

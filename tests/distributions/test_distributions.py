@@ -1,6 +1,7 @@
 """npgrad.distributions against torch.distributions: every family's log_prob, cdf, icdf, entropy, mean, mode,
 variance, stddev, enumerate_support, expand and parameter conversions, values and gradients (with respect to
 the parameters and the value) in float64 and float32; shapes, reprs and flags; and the validation errors."""
+import inspect
 import math
 import re
 import warnings
@@ -10,70 +11,11 @@ import numpy as np
 import pytest
 
 import npgrad
+from dist_makers import (D, _seed, corr_cholesky, ints, onehot, pos, real, simplex, spd, torch_ref, tril, unit,
+                         wishart_value)
 from oracle import Golden
 
 golden = Golden("distributions")
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
-
-
-# --------------------------------------------------------------------------- parameter makers
-
-
-def real(*shape):
-    return lambda rng: rng.standard_normal(shape)
-
-
-def pos(*shape, lo=0.5, hi=2.0):
-    return lambda rng: rng.uniform(lo, hi, shape)
-
-
-def unit(*shape, lo=0.05, hi=0.95):
-    return lambda rng: rng.uniform(lo, hi, shape)
-
-
-def simplex(*shape):
-    return lambda rng: rng.dirichlet(np.ones(shape[-1]), shape[:-1])
-
-
-def ints(lo, hi, *shape):
-    return lambda rng: rng.integers(lo, hi, shape).astype(np.float64)
-
-
-def onehot(k, *shape):
-    return lambda rng: np.eye(k)[rng.integers(0, k, shape)]
-
-
-def spd(n, *batch):
-    def make(rng):
-        a = rng.standard_normal(batch + (n, n))
-        return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
-    return make
-
-
-def tril(n, *batch):
-    def make(rng):
-        a = np.tril(rng.standard_normal(batch + (n, n)), -1)
-        return a + np.eye(n) * rng.uniform(0.5, 1.5, batch + (n,))[..., None]
-    return make
-
-
-def corr_cholesky(n, *batch):
-    def make(rng):
-        a = rng.standard_normal(batch + (n, n))
-        cov = a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
-        d = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
-        return np.linalg.cholesky(cov / d[..., :, None] / d[..., None, :])
-    return make
-
-
-def wishart_value(n, *batch):
-    def make(rng):
-        a = rng.standard_normal(batch + (n, n + 2))
-        return a @ np.swapaxes(a, -1, -2)
-    return make
 
 
 @dataclass
@@ -87,10 +29,6 @@ class DCase:
     value_grad: bool = True  # compare gradients with respect to the value as well
     expand: tuple = (2,)  # leading batch dims added by the expand check
     rtol32: float = 2e-5
-
-
-def D(lib):
-    return lib.distributions
 
 
 CONT = ("log_prob", "cdf", "icdf", "entropy", "mean", "mode", "variance", "stddev", "perplexity")
@@ -401,12 +339,7 @@ def _normalise(obj):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_shapes_reprs_and_flags_match_torch(case):
-    def ref():
-        import torch
-
-        return _describe(torch, case)
-
-    assert _describe(npgrad, case) == golden.json(f"describe/{case.name}", ref)
+    assert _describe(npgrad, case) == golden.json(f"describe/{case.name}", torch_ref(_describe, case))
 
 
 # --------------------------------------------------------------------------- methods that torch does not have
@@ -431,12 +364,7 @@ def _missing(lib, case_name, method):
 
 @pytest.mark.parametrize("case_name,method", MISSING, ids=[f"{c}-{m}" for c, m in MISSING])
 def test_missing_methods_raise_as_torch(case_name, method):
-    def ref():
-        import torch
-
-        return _missing(torch, case_name, method)
-
-    expected = golden.json(f"missing/{case_name}/{method}", ref)
+    expected = golden.json(f"missing/{case_name}/{method}", torch_ref(_missing, case_name, method))
     assert expected[0] == "NotImplementedError"
     got = _missing(npgrad, case_name, method)
     assert got[0] == expected[0]
@@ -551,12 +479,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors_match_torch(name):
-    def ref():
-        import torch
-
-        return _raises(torch, ERRORS[name])
-
-    expected = golden.json(f"errors/{name}", ref)
+    expected = golden.json(f"errors/{name}", torch_ref(_raises, ERRORS[name]))
     assert expected[0] != "no error", f"torch raises nothing for {name}"
     assert _raises(npgrad, ERRORS[name]) == expected
 
@@ -581,12 +504,7 @@ def test_validation_off():
             Dl.Distribution.set_default_validate_args(True)
         return out
 
-    def ref():
-        import torch
-
-        return run(torch)
-
-    expected = golden("validation_off", ref)
+    expected = golden("validation_off", torch_ref(run))
     got = run(npgrad)
     for k in expected:
         np.testing.assert_allclose(got[k], expected[k], rtol=1e-6, err_msg=k)
@@ -611,7 +529,7 @@ def test_lazy_probs_logits_and_param_shape():
     c = D.Categorical(logits=npgrad.tensor([[1.0, 2.0, 3.0]], dtype=npgrad.float64))
     np.testing.assert_allclose(c.probs.sum(-1).numpy(), [1.0], rtol=1e-12)
     assert c.param_shape == (1, 3) and c._num_events == 3
-    assert isinstance(type(b).__dict__["logits"], D.utils.lazy_property)
+    assert isinstance(inspect.getattr_static(type(b), "logits"), D.utils.lazy_property)
 
 
 def test_expand_shares_parameters_and_checks_subclass():
@@ -651,12 +569,7 @@ def test_utils_match_torch():
         out["ba_numbers"] = tuple(v.numpy() for v in U.broadcast_all(1, 2.5))
         return out
 
-    def ref():
-        import torch
-
-        return run(torch)
-
-    expected = golden("utils", ref)
+    expected = golden("utils", torch_ref(run))
     got = run(npgrad)
     _close(got, expected, "utils", rtol=1e-12, atol=0)
 
@@ -678,12 +591,7 @@ def _exports(lib):
 
 
 def test_exports_match_torch():
-    def ref():
-        import torch
-
-        return _exports(torch)
-
-    assert _exports(npgrad) == golden.json("exports", ref)
+    assert _exports(npgrad) == golden.json("exports", torch_ref(_exports))
 
 
 def test_base_class_warnings_and_defaults():

@@ -7,36 +7,10 @@ import numpy as np
 import pytest
 
 import npgrad
+from dist_makers import D, _seed, pos, real, spd, torch_ref, unit
 from oracle import Golden
 
 golden = Golden("distributions")
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
-
-
-def real(*shape):
-    return lambda rng: rng.standard_normal(shape)
-
-
-def pos(*shape, lo=0.5, hi=2.0):
-    return lambda rng: rng.uniform(lo, hi, shape)
-
-
-def unit(*shape, lo=0.05, hi=0.95):
-    return lambda rng: rng.uniform(lo, hi, shape)
-
-
-def spd(n, *batch):
-    def make(rng):
-        a = rng.standard_normal(batch + (n, n))
-        return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
-    return make
-
-
-def D(lib):
-    return lib.distributions
 
 
 # one maker per family, batch shape (3,): make(lib, *params) and the parameter makers
@@ -107,12 +81,7 @@ def _check(got, ref, key, rtol, atol):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("pair", _pairs(), ids=[f"{p}-{q}" for p, q in _pairs()])
 def test_kl_matches_torch(pair, dtype):
-    def ref():
-        import torch
-
-        return _kl(torch, *pair, dtype)
-
-    expected = golden(f"kl/{pair[0]}/{pair[1]}/{dtype}", ref)
+    expected = golden(f"kl/{pair[0]}/{pair[1]}/{dtype}", torch_ref(_kl, *pair, dtype))
     tol = 1e-10 if dtype == "float64" else 5e-5
     _check(_kl(npgrad, *pair, dtype), expected, f"{pair}", tol, tol)
 
@@ -139,12 +108,7 @@ def test_kl_infinite_branches_match_torch():
         }
         return {k: v.numpy() for k, v in out.items()}
 
-    def ref():
-        import torch
-
-        return run(torch)
-
-    expected = golden("kl_infinite", ref)
+    expected = golden("kl_infinite", torch_ref(run))
     got = run(npgrad)
     for k in expected:
         np.testing.assert_allclose(got[k], expected[k], rtol=1e-12, err_msg=k)

@@ -2,7 +2,6 @@ r"""The beta distribution on :math:`[0, 1]`."""
 from __future__ import annotations
 
 import npgrad
-from npgrad.tensor import Size
 
 from . import constraints
 from .dirichlet import Dirichlet
@@ -40,12 +39,7 @@ class Beta(ExponentialFamily):
         super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Beta, _instance)
-        batch_shape = Size(batch_shape)
-        new._dirichlet = self._dirichlet.expand(batch_shape)
-        super(Beta, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Beta, batch_shape, _instance, "_dirichlet")
 
     @property
     def mean(self):
@@ -74,14 +68,14 @@ class Beta(ExponentialFamily):
 
     @property
     def concentration1(self):
-        result = self._dirichlet.concentration[..., 0]
-        if isinstance(result, _Number):
-            return npgrad.tensor([result])
-        return result
+        return self._concentration(0)
 
     @property
     def concentration0(self):
-        result = self._dirichlet.concentration[..., 1]
+        return self._concentration(1)
+
+    def _concentration(self, index):
+        result = self._dirichlet.concentration[..., index]
         if isinstance(result, _Number):
             return npgrad.tensor([result])
         return result

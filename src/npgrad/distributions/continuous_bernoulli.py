@@ -8,13 +8,14 @@ from npgrad.nn.functional import binary_cross_entropy_with_logits
 from npgrad.tensor import Size
 
 from . import constraints
+from ._mixins import _ProbsOrLogits, _TensorParam
 from .exp_family import ExponentialFamily
-from .utils import _new, _Number, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_ProbsOrLogits, _TensorParam, ExponentialFamily):
     r"""The continuous Bernoulli distribution (Loaiza-Ganem & Cunningham, 2019) with parameter
     :math:`\lambda` = ``probs`` (or ``logits``):
 
@@ -38,41 +39,19 @@ class ContinuousBernoulli(ExponentialFamily):
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._set_probs_or_logits(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, _Number)
-            (self.probs,) = broadcast_all(probs)
             # validate 'probs' here if necessary as it is later clamped for numerical stability
             # close to 0 and 1, later on; otherwise the clamped 'probs' would always pass
             if validate_args is not None:
                 if not self.arg_constraints["probs"].check(self.probs).all():
                     raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-        else:
-            is_scalar = isinstance(logits, _Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.size()
+            self.probs = self._param = clamp_probs(self.probs)
         self._lims = lims
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ContinuousBernoulli, _instance)
-        new._lims = self._lims
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(ContinuousBernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def _new(self, *args):
-        return _new(self._param, *args)
+        return self._expand_probs_or_logits(ContinuousBernoulli, batch_shape, _instance, shared=("_lims",))
 
     def _outside_unstable_region(self):
         return npgrad.max(npgrad.le(self.probs, self._lims[0]), npgrad.gt(self.probs, self._lims[1]))
@@ -114,22 +93,8 @@ class ContinuousBernoulli(ExponentialFamily):
         return npgrad.where(self._outside_unstable_region(), vars, taylor)
 
     @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self):
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
-
-    @property
-    def param_shape(self):
-        return self._param.size()
-
-    def sample(self, sample_shape=Size()):
-        shape = self._extended_shape(sample_shape)
-        u = npgrad.rand(shape, dtype=self.probs.dtype)
-        with npgrad.no_grad():
-            return self.icdf(u)
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import npgrad
 from npgrad.nn.functional import one_hot
-from npgrad.tensor import Size
 
 from . import constraints
 from ._samplers import sample_dirichlet
@@ -43,12 +42,7 @@ class Dirichlet(ExponentialFamily):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape + self.event_shape)
-        super(Dirichlet, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Dirichlet, batch_shape, _instance, "concentration")
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)

@@ -161,6 +161,15 @@ class Distribution:
             sample_shape = Size(sample_shape)
         return Size(sample_shape + self._batch_shape + self._event_shape)
 
+    def _enumerated(self, values, expand):
+        """The values of the support along dim 0 (each of ``event_shape``) with the batch dims put in before the
+        event dims: of size 1, or of ``batch_shape`` with ``expand`` (as ``enumerate_support`` returns them)."""
+        count, event_shape = values.shape[:1], values.shape[1:]
+        values = values.view(count + (1,) * len(self._batch_shape) + event_shape)
+        if expand:
+            values = values.expand(count + self._batch_shape + event_shape)
+        return values
+
     def _validate_sample(self, value):
         """Check that ``value`` broadcasts with ``batch_shape + event_shape`` and lies in the support."""
         if not isinstance(value, Tensor):
@@ -199,6 +208,25 @@ class Distribution:
             raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom "
                                       "__init__ method must also define a custom .expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
+
+    def _expand_params(self, cls, batch_shape, _instance, *names, shared=()):
+        """The body of ``cls.expand``: a new ``cls`` instance (or ``_instance``) with this one's event shape and
+        ``_validate_args``, the attributes ``shared`` taken as they are and those of ``names`` that are set
+        (tensors or distributions) expanded to ``batch_shape``, each keeping its dims right of the batch dims.
+        The arguments are not checked again."""
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = Size(batch_shape)
+        for name in shared:
+            setattr(new, name, getattr(self, name))
+        batch_dims = len(self._batch_shape)
+        for name in names:
+            if name in self.__dict__:
+                value = self.__dict__[name]
+                shape = value.batch_shape if isinstance(value, Distribution) else value.shape
+                setattr(new, name, value.expand(batch_shape + shape[batch_dims:]))
+        super(cls, new).__init__(batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     def __repr__(self):
         param_names = [k for k in self.arg_constraints if k in self.__dict__]

@@ -2,7 +2,7 @@ r"""The generalised Pareto distribution."""
 from __future__ import annotations
 
 import math
-from numbers import Number, Real
+from numbers import Real
 
 import npgrad
 from npgrad.tensor import Size
@@ -37,21 +37,10 @@ class GeneralizedPareto(Distribution):
 
     def __init__(self, loc, scale, concentration, validate_args=None):
         self.loc, self.scale, self.concentration = broadcast_all(loc, scale, concentration)
-        if isinstance(loc, Number) and isinstance(scale, Number) and isinstance(concentration, Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(GeneralizedPareto, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        super(GeneralizedPareto, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(GeneralizedPareto, batch_shape, _instance, "loc", "scale", "concentration")
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -62,8 +51,7 @@ class GeneralizedPareto(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         z = self._z(value)
-        eq_zero = npgrad.isclose(self.concentration, npgrad.zeros_like(self.concentration))
-        safe_conc = npgrad.where(eq_zero, npgrad.ones_like(self.concentration), self.concentration)
+        eq_zero, safe_conc = self._safe_concentration()
         y = 1 / safe_conc + npgrad.ones_like(z)
         where_nonzero = npgrad.where(y == 0, y, y * npgrad.log1p(safe_conc * z))
         log_scale = math.log(self.scale) if isinstance(self.scale, Real) else self.scale.log()
@@ -74,8 +62,7 @@ class GeneralizedPareto(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         z = self._z(value)
-        eq_zero = npgrad.isclose(self.concentration, npgrad.zeros_like(self.concentration))
-        safe_conc = npgrad.where(eq_zero, npgrad.ones_like(self.concentration), self.concentration)
+        eq_zero, safe_conc = self._safe_concentration()
         where_nonzero = -npgrad.log1p(safe_conc * z) / safe_conc
         return npgrad.where(eq_zero, -z, where_nonzero)
 
@@ -89,9 +76,7 @@ class GeneralizedPareto(Distribution):
     def icdf(self, value):
         loc = self.loc
         scale = self.scale
-        concentration = self.concentration
-        eq_zero = npgrad.isclose(concentration, npgrad.zeros_like(concentration))
-        safe_conc = npgrad.where(eq_zero, npgrad.ones_like(concentration), concentration)
+        eq_zero, safe_conc = self._safe_concentration()
         logu = npgrad.log1p(-value)
         where_nonzero = loc + scale / safe_conc * npgrad.expm1(-safe_conc * logu)
         where_zero = loc - scale * logu
@@ -99,6 +84,12 @@ class GeneralizedPareto(Distribution):
 
     def _z(self, x):
         return (x - self.loc) / self.scale
+
+    def _safe_concentration(self):
+        """Where the concentration is (close to) 0, and the concentration with 1 there (the branch for 0 is
+        taken there)."""
+        eq_zero = npgrad.isclose(self.concentration, npgrad.zeros_like(self.concentration))
+        return eq_zero, npgrad.where(eq_zero, npgrad.ones_like(self.concentration), self.concentration)
 
     @property
     def mean(self):

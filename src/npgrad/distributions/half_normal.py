@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import math
 
-import npgrad
-
 from . import constraints
+from ._mixins import _Folded
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform
@@ -13,7 +12,7 @@ from .transforms import AbsTransform
 __all__ = ["HalfNormal"]
 
 
-class HalfNormal(TransformedDistribution):
+class HalfNormal(_Folded, TransformedDistribution):
     r"""The distribution of :math:`|X|` for :math:`X \sim \mathcal{N}(0, \mathrm{scale}^2)`.
 
     Example:
@@ -37,16 +36,8 @@ class HalfNormal(TransformedDistribution):
         return super().expand(batch_shape, _instance=new)
 
     @property
-    def scale(self):
-        return self.base_dist.scale
-
-    @property
     def mean(self):
         return self.scale * math.sqrt(2 / math.pi)
-
-    @property
-    def mode(self):
-        return npgrad.zeros_like(self.scale)
 
     @property
     def variance(self):
@@ -55,16 +46,4 @@ class HalfNormal(TransformedDistribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return npgrad.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
+        return self._folded_log_prob(value)

@@ -32,7 +32,8 @@ from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
-from .lowrank_multivariate_normal import _batch_lowrank_logdet, _batch_lowrank_mahalanobis, LowRankMultivariateNormal
+from .lowrank_multivariate_normal import (_batch_lowrank_inverse_factor, _batch_lowrank_logdet,
+                                          _batch_lowrank_mahalanobis, LowRankMultivariateNormal)
 from .multivariate_normal import _batch_mahalanobis, MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
@@ -132,6 +133,50 @@ def _batch_trace_XXT(bmat):
     m = bmat.size(-2)
     flat_trace = bmat.reshape(-1, m * n).pow(2).sum(-1)
     return flat_trace.reshape(bmat.shape[:-2])
+
+
+def _register_kl_infinity(type_p, param, *types_q):
+    """Register ``KL(p || q) = inf`` (shaped like ``p``'s ``param``) for ``p`` of ``type_p`` and ``q`` of each of
+    ``types_q``: ``p`` has mass where ``q`` has no density."""
+
+    def _kl_infinity(p, q):
+        return _infinite_like(getattr(p, param))
+
+    for type_q in reversed(types_q):
+        register_kl(type_p, type_q)(_kl_infinity)
+    return _kl_infinity
+
+
+def _infinite_where(condition, result):
+    """``result``, infinite where ``condition`` holds."""
+    return npgrad.where(condition, npgrad.ones_like(result) * math.inf, result)
+
+
+def _kl_to_continuous_bernoulli(p, q):
+    r"""``KL(p || q)`` for ``q`` continuous Bernoulli and ``p`` on :math:`[0, 1]`: :math:`-H(p) - E_p[\log q(x)]`
+    with :math:`\log q(x) = x\,\mathrm{logits} + \log(1 - \lambda) + \log C(\lambda)`."""
+    return -p.entropy() - p.mean * q.logits - npgrad.log1p(-q.probs) - q._cont_bern_log_norm()
+
+
+def _check_event_shapes(p, q, names):
+    # PyTorch's message, its run of spaces included
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two {names} with{' ' * 26}different event shapes cannot be computed")
+
+
+def _lowrank_logdet(d):
+    """:math:`\\log|\\Sigma|` of a ``LowRankMultivariateNormal``."""
+    return _batch_lowrank_logdet(d._unbroadcasted_cov_factor, d._unbroadcasted_cov_diag, d._capacitance_tril)
+
+
+def _lowrank_mahalanobis(d, x):
+    """:math:`x^T\\Sigma^{-1}x` for a ``LowRankMultivariateNormal``."""
+    return _batch_lowrank_mahalanobis(d._unbroadcasted_cov_factor, d._unbroadcasted_cov_diag, x, d._capacitance_tril)
+
+
+def _tril_logdet(d):
+    """:math:`\\log|\\Sigma| = 2\\sum_i\\log L_{ii}` of a ``MultivariateNormal``."""
+    return 2 * d._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
 def kl_divergence(p, q):
@@ -306,32 +351,15 @@ def _kl_laplace_laplace(p, q):
 
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
 def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError(
-            "KL-divergence between two Low Rank Multivariate Normals with\
-                          different event shapes cannot be computed"
-        )
-
-    term1 = _batch_lowrank_logdet(
-        q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril
-    ) - _batch_lowrank_logdet(
-        p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, p._capacitance_tril
-    )
-    term3 = _batch_lowrank_mahalanobis(
-        q._unbroadcasted_cov_factor,
-        q._unbroadcasted_cov_diag,
-        q.loc - p.loc,
-        q._capacitance_tril,
-    )
+    _check_event_shapes(p, q, "Low Rank Multivariate Normals")
+    term1 = _lowrank_logdet(q) - _lowrank_logdet(p)
+    term3 = _lowrank_mahalanobis(q, q.loc - p.loc)
     # Expands term2 according to
     # inv(qcov) @ pcov = [inv(qD) - inv(qD) @ qW @ inv(qC) @ qW.T @ inv(qD)] @ (pW @ pW.T + pD)
     #                  = [inv(qD) - A.T @ A] @ (pD + pW @ pW.T)
-    qWt_qDinv = q._unbroadcasted_cov_factor.mT / q._unbroadcasted_cov_diag.unsqueeze(-2)
-    A = npgrad.linalg.solve_triangular(q._capacitance_tril, qWt_qDinv, upper=False)
+    A = _batch_lowrank_inverse_factor(q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril)
     term21 = (p._unbroadcasted_cov_diag / q._unbroadcasted_cov_diag).sum(-1)
-    term22 = _batch_trace_XXT(
-        p._unbroadcasted_cov_factor * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1)
-    )
+    term22 = _batch_trace_XXT(p._unbroadcasted_cov_factor * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1))
     term23 = _batch_trace_XXT(A * p._unbroadcasted_cov_diag.sqrt().unsqueeze(-2))
     term24 = _batch_trace_XXT(A.matmul(p._unbroadcasted_cov_factor))
     term2 = term21 + term22 - term23 - term24
@@ -340,29 +368,14 @@ def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
 
 @register_kl(MultivariateNormal, LowRankMultivariateNormal)
 def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError(
-            "KL-divergence between two (Low Rank) Multivariate Normals with\
-                          different event shapes cannot be computed"
-        )
-
-    term1 = _batch_lowrank_logdet(
-        q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril
-    ) - 2 * p._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-    term3 = _batch_lowrank_mahalanobis(
-        q._unbroadcasted_cov_factor,
-        q._unbroadcasted_cov_diag,
-        q.loc - p.loc,
-        q._capacitance_tril,
-    )
+    _check_event_shapes(p, q, "(Low Rank) Multivariate Normals")
+    term1 = _lowrank_logdet(q) - _tril_logdet(p)
+    term3 = _lowrank_mahalanobis(q, q.loc - p.loc)
     # Expands term2 according to
     # inv(qcov) @ pcov = [inv(qD) - inv(qD) @ qW @ inv(qC) @ qW.T @ inv(qD)] @ p_tril @ p_tril.T
     #                  = [inv(qD) - A.T @ A] @ p_tril @ p_tril.T
-    qWt_qDinv = q._unbroadcasted_cov_factor.mT / q._unbroadcasted_cov_diag.unsqueeze(-2)
-    A = npgrad.linalg.solve_triangular(q._capacitance_tril, qWt_qDinv, upper=False)
-    term21 = _batch_trace_XXT(
-        p._unbroadcasted_scale_tril * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1)
-    )
+    A = _batch_lowrank_inverse_factor(q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril)
+    term21 = _batch_trace_XXT(p._unbroadcasted_scale_tril * q._unbroadcasted_cov_diag.rsqrt().unsqueeze(-1))
     term22 = _batch_trace_XXT(A.matmul(p._unbroadcasted_scale_tril))
     term2 = term21 - term22
     return 0.5 * (term1 + term2 + term3 - p.event_shape[0])
@@ -370,37 +383,19 @@ def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
 
 @register_kl(LowRankMultivariateNormal, MultivariateNormal)
 def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError(
-            "KL-divergence between two (Low Rank) Multivariate Normals with\
-                          different event shapes cannot be computed"
-        )
-
-    term1 = 2 * q._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(
-        -1
-    ) - _batch_lowrank_logdet(
-        p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, p._capacitance_tril
-    )
+    _check_event_shapes(p, q, "(Low Rank) Multivariate Normals")
+    term1 = _tril_logdet(q) - _lowrank_logdet(p)
     term3 = _batch_mahalanobis(q._unbroadcasted_scale_tril, (q.loc - p.loc))
     # Expands term2 according to
     # inv(qcov) @ pcov = inv(q_tril @ q_tril.T) @ (pW @ pW.T + pD)
-    combined_batch_shape = npgrad.broadcast_shapes(
-        q._unbroadcasted_scale_tril.shape[:-2], p._unbroadcasted_cov_factor.shape[:-2]
-    )
+    combined_batch_shape = npgrad.broadcast_shapes(q._unbroadcasted_scale_tril.shape[:-2],
+                                                   p._unbroadcasted_cov_factor.shape[:-2])
     n = p.event_shape[0]
     q_scale_tril = q._unbroadcasted_scale_tril.expand(combined_batch_shape + (n, n))
-    p_cov_factor = p._unbroadcasted_cov_factor.expand(
-        combined_batch_shape + (n, p.cov_factor.size(-1))
-    )
-    p_cov_diag = npgrad.diag_embed(p._unbroadcasted_cov_diag.sqrt()).expand(
-        combined_batch_shape + (n, n)
-    )
-    term21 = _batch_trace_XXT(
-        npgrad.linalg.solve_triangular(q_scale_tril, p_cov_factor, upper=False)
-    )
-    term22 = _batch_trace_XXT(
-        npgrad.linalg.solve_triangular(q_scale_tril, p_cov_diag, upper=False)
-    )
+    p_cov_factor = p._unbroadcasted_cov_factor.expand(combined_batch_shape + (n, p.cov_factor.size(-1)))
+    p_cov_diag = npgrad.diag_embed(p._unbroadcasted_cov_diag.sqrt()).expand(combined_batch_shape + (n, n))
+    term21 = _batch_trace_XXT(npgrad.linalg.solve_triangular(q_scale_tril, p_cov_factor, upper=False))
+    term22 = _batch_trace_XXT(npgrad.linalg.solve_triangular(q_scale_tril, p_cov_diag, upper=False))
     term2 = term21 + term22
     return 0.5 * (term1 + term2 + term3 - p.event_shape[0])
 
@@ -408,12 +403,7 @@ def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_multivariatenormal_multivariatenormal(p, q):
     # From https://en.wikipedia.org/wiki/Multivariate_normal_distribution#Kullback%E2%80%93Leibler_divergence
-    if p.event_shape != q.event_shape:
-        raise ValueError(
-            "KL-divergence between two Multivariate Normals with\
-                          different event shapes cannot be computed"
-        )
-
+    _check_event_shapes(p, q, "Multivariate Normals")
     half_term1 = q._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(
         -1
     ) - p._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
@@ -483,17 +473,10 @@ def _kl_bernoulli_poisson(p, q):
 
 @register_kl(Beta, ContinuousBernoulli)
 def _kl_beta_continuous_bernoulli(p, q):
-    return (
-        -p.entropy()
-        - p.mean * q.logits
-        - npgrad.log1p(-q.probs)
-        - q._cont_bern_log_norm()
-    )
+    return _kl_to_continuous_bernoulli(p, q)
 
 
-@register_kl(Beta, Pareto)
-def _kl_beta_infinity(p, q):
-    return _infinite_like(p.concentration1)
+_kl_beta_infinity = _register_kl_infinity(Beta, "concentration1", Pareto)
 
 
 @register_kl(Beta, Exponential)
@@ -514,8 +497,6 @@ def _kl_beta_gamma(p, q):
     )
     t4 = q.rate * p.concentration1 / (p.concentration1 + p.concentration0)
     return t1 + t2 - t3 + t4
-
-
 
 
 @register_kl(Beta, Normal)
@@ -543,9 +524,7 @@ def _kl_beta_uniform(p, q):
 # Note that the KL between a ContinuousBernoulli and Beta has no closed form
 
 
-@register_kl(ContinuousBernoulli, Pareto)
-def _kl_continuous_bernoulli_infinity(p, q):
-    return _infinite_like(p.probs)
+_kl_continuous_bernoulli_infinity = _register_kl_infinity(ContinuousBernoulli, "probs", Pareto)
 
 
 @register_kl(ContinuousBernoulli, Exponential)
@@ -571,22 +550,11 @@ def _kl_continuous_bernoulli_normal(p, q):
 @register_kl(ContinuousBernoulli, Uniform)
 def _kl_continuous_bernoulli_uniform(p, q):
     result = -p.entropy() + (q.high - q.low).log()
-    return npgrad.where(
-        npgrad.max(
-            npgrad.ge(q.low, p.support.lower_bound),
-            npgrad.le(q.high, p.support.upper_bound),
-        ),
-        npgrad.ones_like(result) * math.inf,
-        result,
-    )
+    return _infinite_where(npgrad.max(npgrad.ge(q.low, p.support.lower_bound),
+                                      npgrad.le(q.high, p.support.upper_bound)), result)
 
 
-@register_kl(Exponential, Beta)
-@register_kl(Exponential, ContinuousBernoulli)
-@register_kl(Exponential, Pareto)
-@register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p, q):
-    return _infinite_like(p.rate)
+_kl_exponential_infinity = _register_kl_infinity(Exponential, "rate", Beta, ContinuousBernoulli, Pareto, Uniform)
 
 
 @register_kl(Exponential, Gamma)
@@ -612,8 +580,6 @@ def _kl_exponential_gumbel(p, q):
     return t1 - loc_scale_ratio + t2 + t3
 
 
-
-
 @register_kl(Exponential, Normal)
 def _kl_exponential_normal(p, q):
     var_normal = q.scale.pow(2)
@@ -625,12 +591,7 @@ def _kl_exponential_normal(p, q):
     return t1 - 1 + (t2 - t3 + t4) / var_normal
 
 
-@register_kl(Gamma, Beta)
-@register_kl(Gamma, ContinuousBernoulli)
-@register_kl(Gamma, Pareto)
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _infinite_like(p.concentration)
+_kl_gamma_infinity = _register_kl_infinity(Gamma, "concentration", Beta, ContinuousBernoulli, Pareto, Uniform)
 
 
 @register_kl(Gamma, Exponential)
@@ -656,8 +617,6 @@ def _kl_gamma_gumbel(p, q):
     return t1 + t2 + t3
 
 
-
-
 @register_kl(Gamma, Normal)
 def _kl_gamma_normal(p, q):
     var_normal = q.scale.pow(2)
@@ -677,16 +636,9 @@ def _kl_gamma_normal(p, q):
     )
 
 
-@register_kl(Gumbel, Beta)
-@register_kl(Gumbel, ContinuousBernoulli)
-@register_kl(Gumbel, Exponential)
-@register_kl(Gumbel, Gamma)
-@register_kl(Gumbel, Pareto)
-@register_kl(Gumbel, Uniform)
-def _kl_gumbel_infinity(p, q):
-    return _infinite_like(p.loc)
-
-
+# q's support is bounded below, p's is the real line
+_BOUNDED_BELOW = (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform)
+_kl_gumbel_infinity = _register_kl_infinity(Gumbel, "loc", *_BOUNDED_BELOW)
 
 
 @register_kl(Gumbel, Normal)
@@ -698,14 +650,7 @@ def _kl_gumbel_normal(p, q):
     return -t1 + t2 + t3 - (_euler_gamma + 1)
 
 
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, ContinuousBernoulli)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Pareto)
-@register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p, q):
-    return _infinite_like(p.loc)
+_kl_laplace_infinity = _register_kl_infinity(Laplace, "loc", *_BOUNDED_BELOW)
 
 
 @register_kl(Laplace, Normal)
@@ -719,14 +664,7 @@ def _kl_laplace_normal(p, q):
     return -t1 + scale_sqr_var_ratio + (t2 - t3 + t4) / var_normal - 1
 
 
-@register_kl(Normal, Beta)
-@register_kl(Normal, ContinuousBernoulli)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Pareto)
-@register_kl(Normal, Uniform)
-def _kl_normal_infinity(p, q):
-    return _infinite_like(p.loc)
+_kl_normal_infinity = _register_kl_infinity(Normal, "loc", *_BOUNDED_BELOW)
 
 
 @register_kl(Normal, Gumbel)
@@ -753,11 +691,7 @@ def _kl_normal_laplace(p, q):
     return -t1 + (t2 + t3) / q.scale - (0.5 * (1 + math.log(0.5 * math.pi)))
 
 
-@register_kl(Pareto, Beta)
-@register_kl(Pareto, ContinuousBernoulli)
-@register_kl(Pareto, Uniform)
-def _kl_pareto_infinity(p, q):
-    return _infinite_like(p.scale)
+_kl_pareto_infinity = _register_kl_infinity(Pareto, "scale", Beta, ContinuousBernoulli, Uniform)
 
 
 @register_kl(Pareto, Exponential)
@@ -783,8 +717,6 @@ def _kl_pareto_gamma(p, q):
     return result
 
 
-
-
 @register_kl(Pareto, Normal)
 def _kl_pareto_normal(p, q):
     var_normal = 2 * q.scale.pow(2)
@@ -798,10 +730,7 @@ def _kl_pareto_normal(p, q):
     return result
 
 
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p, q):
-    return _infinite_like(p.rate)
+_kl_poisson_infinity = _register_kl_infinity(Poisson, "rate", Bernoulli, Binomial)
 
 
 @register_kl(Uniform, Beta)
@@ -830,20 +759,9 @@ def _kl_uniform_beta(p, q):
 
 @register_kl(Uniform, ContinuousBernoulli)
 def _kl_uniform_continuous_bernoulli(p, q):
-    result = (
-        -p.entropy()
-        - p.mean * q.logits
-        - npgrad.log1p(-q.probs)
-        - q._cont_bern_log_norm()
-    )
-    return npgrad.where(
-        npgrad.max(
-            npgrad.ge(p.high, q.support.upper_bound),
-            npgrad.le(p.low, q.support.lower_bound),
-        ),
-        npgrad.ones_like(result) * math.inf,
-        result,
-    )
+    result = _kl_to_continuous_bernoulli(p, q)
+    return _infinite_where(npgrad.max(npgrad.ge(p.high, q.support.upper_bound),
+                                      npgrad.le(p.low, q.support.lower_bound)), result)
 
 
 @register_kl(Uniform, Exponential)
@@ -877,8 +795,6 @@ def _kl_uniform_gumbel(p, q):
     t1 = common_term.log() + 0.5 * (high_loc_diff + low_loc_diff)
     t2 = common_term * (npgrad.exp(-high_loc_diff) - npgrad.exp(-low_loc_diff))
     return t1 - t2
-
-
 
 
 @register_kl(Uniform, Normal)

@@ -38,6 +38,13 @@ def _batch_lowrank_mahalanobis(W, D, x, capacitance_tril):
     return mahalanobis_term1 - mahalanobis_term2
 
 
+def _batch_lowrank_inverse_factor(W, D, capacitance_tril):
+    r"""The factor :math:`A = L_C^{-1} W^T D^{-1}` of the Woodbury identity
+    :math:`(WW^T + D)^{-1} = D^{-1} - A^T A`, :math:`L_C` the Cholesky factor of the capacitance matrix."""
+    Wt_Dinv = W.mT / D.unsqueeze(-2)
+    return npgrad.linalg.solve_triangular(capacitance_tril, Wt_Dinv, upper=False)
+
+
 class LowRankMultivariateNormal(Distribution):
     r"""The multivariate normal distribution with mean ``loc`` and covariance
     :math:`\Sigma = WW^T + D` from ``cov_factor`` :math:`W` (:math:`n \times m`, usually :math:`m \ll n`)
@@ -89,18 +96,8 @@ class LowRankMultivariateNormal(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LowRankMultivariateNormal, _instance)
-        batch_shape = Size(batch_shape)
-        loc_shape = batch_shape + self.event_shape
-        new.loc = self.loc.expand(loc_shape)
-        new.cov_diag = self.cov_diag.expand(loc_shape)
-        new.cov_factor = self.cov_factor.expand(loc_shape + self.cov_factor.shape[-1:])
-        new._unbroadcasted_cov_factor = self._unbroadcasted_cov_factor
-        new._unbroadcasted_cov_diag = self._unbroadcasted_cov_diag
-        new._capacitance_tril = self._capacitance_tril
-        super(LowRankMultivariateNormal, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(LowRankMultivariateNormal, batch_shape, _instance, "loc", "cov_diag", "cov_factor",
+                                   shared=("_unbroadcasted_cov_factor", "_unbroadcasted_cov_diag", "_capacitance_tril"))
 
     @property
     def mean(self):
@@ -133,9 +130,9 @@ class LowRankMultivariateNormal(Distribution):
 
     @lazy_property
     def precision_matrix(self):
-        # Woodbury: (W W^T + D)^{-1} = D^{-1} - A^T A with A = L_C^{-1} W^T D^{-1}
-        Wt_Dinv = self._unbroadcasted_cov_factor.mT / self._unbroadcasted_cov_diag.unsqueeze(-2)
-        A = npgrad.linalg.solve_triangular(self._capacitance_tril, Wt_Dinv, upper=False)
+        # Woodbury: (W W^T + D)^{-1} = D^{-1} - A^T A
+        A = _batch_lowrank_inverse_factor(self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag,
+                                          self._capacitance_tril)
         precision_matrix = npgrad.diag_embed(self._unbroadcasted_cov_diag.reciprocal()) - A.mT @ A
         return precision_matrix.expand(self._batch_shape + self._event_shape + self._event_shape)
 

@@ -7,8 +7,9 @@ import npgrad
 from npgrad.tensor import Size
 
 from . import constraints
+from ._mixins import _ScaleTrilParams
 from .distribution import Distribution
-from .utils import _standard_normal, lazy_property
+from .utils import _standard_normal
 
 __all__ = ["MultivariateNormal"]
 
@@ -60,17 +61,7 @@ def _batch_mahalanobis(bL, bx):
     return reshaped_M.reshape(bx_batch_shape)
 
 
-def _precision_to_scale_tril(P):
-    r"""The lower Cholesky factor :math:`L` of :math:`P^{-1}`, without inverting :math:`P`: with
-    :math:`L_f` the Cholesky factor of :math:`P` flipped in both dims, :math:`L^{-1}` is
-    :math:`L_f` flipped back and transposed."""
-    Lf = npgrad.linalg.cholesky(npgrad.flip(P, (-2, -1)))
-    L_inv = npgrad.transpose(npgrad.flip(Lf, (-2, -1)), -2, -1)
-    Id = npgrad.eye(P.shape[-1], dtype=P.dtype)
-    return npgrad.linalg.solve_triangular(L_inv, Id, upper=False)
-
-
-class MultivariateNormal(Distribution):
+class MultivariateNormal(_ScaleTrilParams, Distribution):
     r"""The multivariate normal distribution with mean ``loc`` and a positive-definite covariance given
     by exactly one of ``covariance_matrix`` :math:`\Sigma`, ``precision_matrix`` :math:`\Sigma^{-1}` or
     the lower Cholesky factor ``scale_tril`` :math:`L` (:math:`\Sigma = LL^T`, the cheapest).
@@ -124,43 +115,11 @@ class MultivariateNormal(Distribution):
         event_shape = self.loc.shape[-1:]
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = npgrad.linalg.cholesky(covariance_matrix)
-        else:  # precision_matrix is not None
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._set_scale_tril(covariance_matrix, precision_matrix, scale_tril)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = Size(batch_shape)
-        loc_shape = batch_shape + self.event_shape
-        cov_shape = batch_shape + self.event_shape + self.event_shape
-        new.loc = self.loc.expand(loc_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        if "covariance_matrix" in self.__dict__:
-            new.covariance_matrix = self.covariance_matrix.expand(cov_shape)
-        if "scale_tril" in self.__dict__:
-            new.scale_tril = self.scale_tril.expand(cov_shape)
-        if "precision_matrix" in self.__dict__:
-            new.precision_matrix = self.precision_matrix.expand(cov_shape)
-        super(MultivariateNormal, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._batch_shape + self._event_shape + self._event_shape)
-
-    @lazy_property
-    def covariance_matrix(self):
-        return npgrad.matmul(self._unbroadcasted_scale_tril, self._unbroadcasted_scale_tril.mT).expand(
-            self._batch_shape + self._event_shape + self._event_shape)
-
-    @lazy_property
-    def precision_matrix(self):
-        return npgrad.cholesky_inverse(self._unbroadcasted_scale_tril).expand(
-            self._batch_shape + self._event_shape + self._event_shape)
+        return self._expand_params(MultivariateNormal, batch_shape, _instance, "loc", "covariance_matrix", "scale_tril",
+                                   "precision_matrix", shared=("_unbroadcasted_scale_tril",))
 
     @property
     def mean(self):

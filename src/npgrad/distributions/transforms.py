@@ -106,24 +106,22 @@ class Transform:
 
     def __call__(self, x):
         """``y = t(x)``."""
-        if self._cache_size == 0:
-            return self._call(x)
-        x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        return self._through_cache(x, 0, self._call)
 
     def _inv_call(self, y):
+        return self._through_cache(y, 1, self._inverse)
+
+    def _through_cache(self, value, side, fn):
+        """``fn(value)`` for ``value`` the ``side`` (0: ``x``, 1: ``y``) of a pair ``(x, y)``; with the cache,
+        the other side of the cached pair when ``value`` is its ``side``, else the new pair is cached."""
         if self._cache_size == 0:
-            return self._inverse(y)
-        x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+            return fn(value)
+        cached = self._cached_x_y
+        if value is cached[side]:
+            return cached[1 - side]
+        result = fn(value)
+        self._cached_x_y = (value, result) if side == 0 else (result, value)
+        return result
 
     def _call(self, x):
         raise NotImplementedError
@@ -229,11 +227,7 @@ class ComposeTransform(Transform):
         for part in reversed(self.parts):
             event_dim += part.domain.event_dim - part.codomain.event_dim
             event_dim = max(event_dim, part.domain.event_dim)
-        if event_dim < domain.event_dim:
-            raise AssertionError(f"event_dim {event_dim} must be >= domain.event_dim {domain.event_dim}")
-        if event_dim > domain.event_dim:
-            domain = constraints.independent(domain, event_dim - domain.event_dim)
-        return domain
+        return _with_event_dim(domain, event_dim, "domain")
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
@@ -244,11 +238,7 @@ class ComposeTransform(Transform):
         for part in self.parts:
             event_dim += part.codomain.event_dim - part.domain.event_dim
             event_dim = max(event_dim, part.codomain.event_dim)
-        if event_dim < codomain.event_dim:
-            raise AssertionError(f"event_dim {event_dim} must be >= codomain.event_dim {codomain.event_dim}")
-        if event_dim > codomain.event_dim:
-            codomain = constraints.independent(codomain, event_dim - codomain.event_dim)
-        return codomain
+        return _with_event_dim(codomain, event_dim, "codomain")
 
     @lazy_property
     def bijective(self):
@@ -310,6 +300,15 @@ class ComposeTransform(Transform):
 
 
 identity_transform = ComposeTransform([])
+
+
+def _with_event_dim(constraint, event_dim, name):
+    """``constraint`` with ``event_dim`` event dims (those beyond its own reinterpreted as one event)."""
+    if event_dim < constraint.event_dim:
+        raise AssertionError(f"event_dim {event_dim} must be >= {name}.event_dim {constraint.event_dim}")
+    if event_dim > constraint.event_dim:
+        constraint = constraints.independent(constraint, event_dim - constraint.event_dim)
+    return constraint
 
 
 class IndependentTransform(Transform):
@@ -418,20 +417,20 @@ class ReshapeTransform(Transform):
         return x.new_zeros(batch_shape)
 
     def forward_shape(self, shape):
-        if len(shape) < len(self.in_shape):
-            raise ValueError("Too few dimensions on input")
-        cut = len(shape) - len(self.in_shape)
-        if shape[cut:] != self.in_shape:
-            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.in_shape}")
-        return shape[:cut] + self.out_shape
+        return _reshape_rightmost(shape, self.in_shape, self.out_shape)
 
     def inverse_shape(self, shape):
-        if len(shape) < len(self.out_shape):
-            raise ValueError("Too few dimensions on input")
-        cut = len(shape) - len(self.out_shape)
-        if shape[cut:] != self.out_shape:
-            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {self.out_shape}")
-        return shape[:cut] + self.in_shape
+        return _reshape_rightmost(shape, self.out_shape, self.in_shape)
+
+
+def _reshape_rightmost(shape, old_shape, new_shape):
+    """``shape`` with its rightmost dims ``old_shape`` replaced by ``new_shape``."""
+    if len(shape) < len(old_shape):
+        raise ValueError("Too few dimensions on input")
+    cut = len(shape) - len(old_shape)
+    if shape[cut:] != old_shape:
+        raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {old_shape}")
+    return shape[:cut] + new_shape
 
 
 class ExpTransform(Transform):
@@ -866,7 +865,29 @@ class PositiveDefiniteTransform(Transform):
         return LowerCholeskyTransform().inv(y)
 
 
-class CatTransform(Transform):
+class _SlicesTransform(Transform):
+    """The transforms ``tseq`` applied to slices of the input along ``dim`` (the base of ``CatTransform`` and
+    ``StackTransform``)."""
+
+    def __init__(self, tseq, dim, cache_size):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    def _check_dim(self, x, name):
+        if not -x.dim() <= self.dim < x.dim():
+            raise AssertionError(f"dim {self.dim} out of range for {name} with {x.dim()} dimensions")
+
+
+class CatTransform(_SlicesTransform):
     """The transforms ``tseq`` applied to consecutive slices of ``lengths`` along ``dim``, as ``cat`` does.
 
     Example:
@@ -877,18 +898,12 @@ class CatTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
-        super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
+        super().__init__(tseq, dim, cache_size)
         if lengths is None:
             lengths = [1] * len(self.transforms)
         self.lengths = list(lengths)
         if len(self.lengths) != len(self.transforms):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms ({len(self.transforms)})")
-        self.dim = dim
 
     @lazy_property
     def event_dim(self):
@@ -904,8 +919,7 @@ class CatTransform(Transform):
         return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
 
     def _check(self, x, name="tensor", var="x"):
-        if not -x.dim() <= self.dim < x.dim():
-            raise AssertionError(f"dim {self.dim} out of range for {name} with {x.dim()} dimensions")
+        self._check_dim(x, name)
         if x.size(self.dim) != self.length:
             raise AssertionError(f"{var}.size({self.dim}) = {x.size(self.dim)} must equal length {self.length}")
 
@@ -949,10 +963,6 @@ class CatTransform(Transform):
             return npgrad.cat(logdetjacs, dim=dim)
         return sum(logdetjacs)
 
-    @property
-    def bijective(self):
-        return all(t.bijective for t in self.transforms)
-
     @constraints.dependent_property
     def domain(self):
         return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
@@ -962,7 +972,7 @@ class CatTransform(Transform):
         return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
 
 
-class StackTransform(Transform):
+class StackTransform(_SlicesTransform):
     """The transforms ``tseq`` applied to the slices along ``dim``, as ``stack`` does.
 
     Example:
@@ -974,13 +984,7 @@ class StackTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
-        super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
-        self.dim = dim
+        super().__init__(tseq, dim, cache_size)
 
     def with_cache(self, cache_size=1):
         if self._cache_size == cache_size:
@@ -991,8 +995,7 @@ class StackTransform(Transform):
         return [z.select(self.dim, i) for i in range(z.size(self.dim))]
 
     def _check(self, x, name="tensor", var="x"):
-        if not -x.dim() <= self.dim < x.dim():
-            raise AssertionError(f"dim {self.dim} out of range for {name} with {x.dim()} dimensions")
+        self._check_dim(x, name)
         if x.size(self.dim) != len(self.transforms):
             raise AssertionError(f"{var}.size({self.dim}) = {x.size(self.dim)} must equal len(transforms) "
                                  f"{len(self.transforms)}")
@@ -1011,10 +1014,6 @@ class StackTransform(Transform):
         logdetjacs = [trans.log_abs_det_jacobian(xs, ys)
                       for xs, ys, trans in zip(self._slice(x), self._slice(y), self.transforms)]
         return npgrad.stack(logdetjacs, dim=self.dim)
-
-    @property
-    def bijective(self):
-        return all(t.bijective for t in self.transforms)
 
     @constraints.dependent_property
     def domain(self):

@@ -127,6 +127,16 @@ class _lazy_property_and_property(lazy_property, property):
         property.__init__(self, wrapped)
 
 
+def _precision_to_scale_tril(P):
+    r"""The lower Cholesky factor :math:`L` of :math:`P^{-1}`, without inverting :math:`P`: with
+    :math:`L_f` the Cholesky factor of :math:`P` flipped in both dims, :math:`L^{-1}` is
+    :math:`L_f` flipped back and transposed."""
+    Lf = npgrad.linalg.cholesky(npgrad.flip(P, (-2, -1)))
+    L_inv = npgrad.transpose(npgrad.flip(Lf, (-2, -1)), -2, -1)
+    Id = npgrad.eye(P.shape[-1], dtype=P.dtype)
+    return npgrad.linalg.solve_triangular(L_inv, Id, upper=False)
+
+
 def _tril_mask(n, diag):
     arange = npgrad.arange(n)
     return arange < arange.view(-1, 1) + (diag + 1)

@@ -94,9 +94,7 @@ class VonMises(Distribution):
 
     def __init__(self, loc, concentration, validate_args=None):
         self.loc, self.concentration = broadcast_all(loc, concentration)
-        batch_shape = self.loc.shape
-        event_shape = Size()
-        super().__init__(batch_shape, event_shape, validate_args)
+        super().__init__(self.loc.shape, Size(), validate_args)
 
     def log_prob(self, value):
         if self._validate_args:

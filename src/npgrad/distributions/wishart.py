@@ -11,10 +11,10 @@ from npgrad.random import rng
 from npgrad.tensor import Size, Tensor
 
 from . import constraints
+from ._mixins import _ScaleTrilParams
 from .chi2 import Chi2
 from .exp_family import ExponentialFamily
-from .multivariate_normal import _precision_to_scale_tril
-from .utils import _Number, lazy_property
+from .utils import _Number
 
 __all__ = ["Wishart"]
 
@@ -33,7 +33,7 @@ def _clamp_above_eps(x):
     return x.clamp(min=npgrad.finfo(x.dtype).eps)
 
 
-class Wishart(ExponentialFamily):
+class Wishart(_ScaleTrilParams, ExponentialFamily):
     r"""The Wishart distribution with ``df`` :math:`\nu` degrees of freedom and a positive-definite scale
     matrix :math:`V` given by exactly one of ``covariance_matrix``, ``precision_matrix`` or
     ``scale_tril`` (as ``MultivariateNormal``):
@@ -94,54 +94,23 @@ class Wishart(ExponentialFamily):
                           "ndim.", stacklevel=2)
 
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
-        self._batch_dims = [-(x + 1) for x in range(len(self._batch_shape))]
-
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = npgrad.linalg.cholesky(covariance_matrix)
-        else:  # precision_matrix is not None
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
-
-        # the chi-squared variables of the Bartlett decomposition
-        self._dist_chi2 = Chi2(df=self.df.unsqueeze(-1) - npgrad.arange(
-            self._event_shape[-1], dtype=self._unbroadcasted_scale_tril.dtype).expand(batch_shape + (-1,)))
+        self._set_scale_tril(covariance_matrix, precision_matrix, scale_tril)
+        self._set_batch_helpers()
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Wishart, _instance)
-        batch_shape = Size(batch_shape)
-        cov_shape = batch_shape + self.event_shape
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril.expand(cov_shape)
-        new.df = self.df.expand(batch_shape)
-
-        new._batch_dims = [-(x + 1) for x in range(len(batch_shape))]
-
-        if "covariance_matrix" in self.__dict__:
-            new.covariance_matrix = self.covariance_matrix.expand(cov_shape)
-        if "scale_tril" in self.__dict__:
-            new.scale_tril = self.scale_tril.expand(cov_shape)
-        if "precision_matrix" in self.__dict__:
-            new.precision_matrix = self.precision_matrix.expand(cov_shape)
-
-        new._dist_chi2 = Chi2(df=new.df.unsqueeze(-1) - npgrad.arange(
-            self.event_shape[-1], dtype=new._unbroadcasted_scale_tril.dtype).expand(batch_shape + (-1,)))
-
-        super(Wishart, new).__init__(batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril.expand(Size(batch_shape) + self.event_shape)
+        new = self._expand_params(Wishart, batch_shape, new, "df", "covariance_matrix", "scale_tril",
+                                  "precision_matrix")
+        new._set_batch_helpers()
         return new
 
-    @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._batch_shape + self._event_shape)
-
-    @lazy_property
-    def covariance_matrix(self):
-        return (self._unbroadcasted_scale_tril @ self._unbroadcasted_scale_tril.transpose(-2, -1)).expand(
-            self._batch_shape + self._event_shape)
-
-    @lazy_property
-    def precision_matrix(self):
-        return npgrad.cholesky_inverse(self._unbroadcasted_scale_tril).expand(self._batch_shape + self._event_shape)
+    def _set_batch_helpers(self):
+        """The batch dims (counted from the right) and the chi-squared variables of the Bartlett
+        decomposition."""
+        self._batch_dims = [-(x + 1) for x in range(len(self._batch_shape))]
+        self._dist_chi2 = Chi2(df=self.df.unsqueeze(-1) - npgrad.arange(
+            self._event_shape[-1], dtype=self._unbroadcasted_scale_tril.dtype).expand(self._batch_shape + (-1,)))
 
     @property
     def mean(self):
