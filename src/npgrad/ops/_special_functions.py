@@ -3,7 +3,11 @@ normal distribution's quantile and log-CDF, incomplete gamma functions, orthogon
 
 Every function takes and returns float64 arrays (the callers cast float32 in and out), is vectorised
 (loops run over series terms or recurrence steps, never over elements) and follows PyTorch's special
-values: poles and out-of-domain arguments give ``inf`` or NaN where PyTorch gives them.
+values: poles and out-of-domain arguments give ``inf`` or NaN where PyTorch gives them. From
+``KERNEL_MIN_SIZE`` elements on, ``erfc``, ``erfinv``, ``lgamma``, ``digamma``, ``trigamma``, ``i0``,
+``i0e``, ``i1``, ``i1e``, ``igamma`` and ``igammac`` run as the compiled loops of
+:mod:`npgrad.kernels.special` (the same values to an ulp or two); the NumPy code here stays their
+reference, as each function's ``.reference``.
 
 Sources of the methods:
 
@@ -52,6 +56,38 @@ def _quiet(fn):
 
 def _f64(x):
     return np.asarray(x, dtype=np.float64)
+
+
+KERNEL_MIN_SIZE = 256   # elements from which the compiled loops run (below, the NumPy code is as fast)
+
+
+def _with_kernel(reference):
+    """``reference`` for fewer than ``KERNEL_MIN_SIZE`` elements, else the compiled loop of the same name
+    in :mod:`npgrad.kernels.special` (the same values to an ulp or two); ``.reference`` keeps the NumPy
+    function."""
+    name = reference.__name__
+
+    @functools.wraps(reference)
+    def dispatch(*args):
+        arrays = [_f64(a) for a in args]
+        if math.prod(np.broadcast_shapes(*(a.shape for a in arrays))) < KERNEL_MIN_SIZE:
+            return reference(*arrays)
+        from ..kernels import special
+
+        return getattr(special, name)(*arrays)
+
+    dispatch.reference = reference
+    return dispatch
+
+
+def _variant(fn, name, doc, *params):
+    """``fn(x, *params)`` as a function of its own, named ``name`` and documented by ``doc``."""
+    def variant(x):
+        return fn(x, *params)
+
+    variant.__name__ = variant.__qualname__ = name
+    variant.__doc__ = doc
+    return _quiet(variant)
 
 
 def _cheb(t, coeffs):
@@ -153,6 +189,7 @@ def _lgamma_positive(x):
     return out
 
 
+@_with_kernel
 @_quiet
 def lgamma(x):
     """:math:`\\log|\\Gamma(x)|`: ``inf`` at 0, the negative integers and :math:`\\pm\\infty`."""
@@ -193,6 +230,7 @@ def _digamma_positive(x):
     return np.where(x == 10.0, result + _PSI_10, series)
 
 
+@_with_kernel
 @_quiet
 def digamma(x):
     """:math:`\\psi(x) = \\Gamma'(x)/\\Gamma(x)`: :math:`\\mp\\infty` at :math:`\\pm 0`, NaN at the negative
@@ -214,6 +252,7 @@ def digamma(x):
     return out
 
 
+@_with_kernel
 @_quiet
 def trigamma(x):
     """:math:`\\psi'(x)`, by recurrence to :math:`x + 6` and the asymptotic series (reflection below 1/2)."""
@@ -367,6 +406,7 @@ def _exp_minus_square(x):
         return np.exp(-h * h) * np.exp(-(x - h) * (x + h))
 
 
+@_with_kernel
 @_quiet
 def erfc(x):
     """Complementary error function :math:`1 - \\operatorname{erf}(x)`, accurate in relative terms for
@@ -402,6 +442,7 @@ def _erfinv_tail_step(x, a):
     return x - ((1.0 - a) - erfc(x)) / ((2.0 * _INV_SQRT_PI) * np.exp(-x * x))
 
 
+@_with_kernel
 @_quiet
 def erfinv(y):
     """Inverse error function: a rational first guess (central part :math:`|y| \\le 0.7`, tail in
@@ -564,28 +605,12 @@ def _bessel_i(x, near, far, order, scaled):
     return out
 
 
-@_quiet
-def i0(x):
-    """Modified Bessel function of the first kind, order 0."""
-    return _bessel_i(x, _I0E_A, _I0E_B, 0, False)
-
-
-@_quiet
-def i0e(x):
-    """:math:`e^{-|x|} I_0(x)`."""
-    return _bessel_i(x, _I0E_A, _I0E_B, 0, True)
-
-
-@_quiet
-def i1(x):
-    """Modified Bessel function of the first kind, order 1."""
-    return _bessel_i(x, _I1E_A, _I1E_B, 1, False)
-
-
-@_quiet
-def i1e(x):
-    """:math:`e^{-|x|} I_1(x)`."""
-    return _bessel_i(x, _I1E_A, _I1E_B, 1, True)
+i0 = _with_kernel(_variant(_bessel_i, "i0", "Modified Bessel function of the first kind, order 0.",
+                           _I0E_A, _I0E_B, 0, False))
+i0e = _with_kernel(_variant(_bessel_i, "i0e", ":math:`e^{-|x|} I_0(x)`.", _I0E_A, _I0E_B, 0, True))
+i1 = _with_kernel(_variant(_bessel_i, "i1", "Modified Bessel function of the first kind, order 1.",
+                           _I1E_A, _I1E_B, 1, False))
+i1e = _with_kernel(_variant(_bessel_i, "i1e", ":math:`e^{-|x|} I_1(x)`.", _I1E_A, _I1E_B, 1, True))
 
 
 # --------------------------------------------------------------------------- incomplete gamma functions
@@ -767,12 +792,14 @@ def _incomplete_gamma(a, x, upper):
     return out.reshape(shape)
 
 
+@_with_kernel
 @_quiet
 def igamma(a, x):
     """Regularised lower incomplete gamma :math:`P(a, x) = \\gamma(a, x)/\\Gamma(a)`."""
     return _incomplete_gamma(a, x, upper=False)
 
 
+@_with_kernel
 @_quiet
 def igammac(a, x):
     """Regularised upper incomplete gamma :math:`Q(a, x) = 1 - P(a, x)`."""
@@ -846,70 +873,72 @@ def _bessel_far(x, pp, pq, qp, qq, phase, z, second_kind):
     return r * _SQ2OPI / np.sqrt(x)
 
 
+def _near_and_far(x, near, far):
+    """``near(v)`` for :math:`v \\le 5` (and NaN), ``far(v)`` beyond."""
+    out = np.empty_like(x)
+    with np.errstate(all="ignore"):
+        low = ~(x > 5.0)
+        out[low] = near(x[low])
+        out[~low] = far(x[~low])
+    return out
+
+
+def _j0_near(v):
+    v2 = v * v
+    r = (v2 - 5.78318596294678452118e+00) * (v2 - 3.04712623436620863991e+01) * _polevl(v2, _J0_RP) \
+        / _polevl(v2, _J0_RQ)
+    return np.where(v < 0.00001, 1.0 - v2 / 4.0, r)
+
+
+def _j1_near(v):
+    v2 = v * v
+    return _polevl(v2, _J1_RP) / _polevl(v2, _J1_RQ) * v * (v2 - 1.46819706421238932572e+01) \
+        * (v2 - 4.92184563216946036703e+01)
+
+
+def _order0_far(v, second_kind):
+    return _bessel_far(v, _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, 25.0 / (v * v), second_kind)
+
+
+def _order1_far(v, second_kind):
+    return _bessel_far(v, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _THPIO4, 5.0 / v * (5.0 / v), second_kind)
+
+
+def _at_zero_and_below(v, r):
+    """``r``, but ``-inf`` at 0 and NaN below (the functions of the second kind)."""
+    return np.where(v == 0, -INF, np.where(v < 0, NAN, r))
+
+
 @_quiet
 def bessel_j0(x):
     """Bessel function of the first kind, order 0."""
-    x = np.abs(_f64(x))
-    out = np.empty_like(x)
-    with np.errstate(all="ignore"):
-        near = ~(x > 5.0)
-        v = x[near]
-        v2 = v * v
-        r = (v2 - 5.78318596294678452118e+00) * (v2 - 3.04712623436620863991e+01) * _polevl(v2, _J0_RP) \
-            / _polevl(v2, _J0_RQ)
-        out[near] = np.where(v < 0.00001, 1.0 - v2 / 4.0, r)
-        v = x[~near]
-        out[~near] = _bessel_far(v, _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, 25.0 / (v * v), False)
-    return out
+    return _near_and_far(np.abs(_f64(x)), _j0_near, lambda v: _order0_far(v, False))
 
 
 @_quiet
 def bessel_j1(x):
     """Bessel function of the first kind, order 1."""
     x = _f64(x)
-    a = np.abs(x)
-    out = np.empty_like(a)
-    with np.errstate(all="ignore"):
-        near = ~(a > 5.0)
-        v = a[near]
-        v2 = v * v
-        out[near] = _polevl(v2, _J1_RP) / _polevl(v2, _J1_RQ) * v * (v2 - 1.46819706421238932572e+01) \
-            * (v2 - 4.92184563216946036703e+01)
-        v = a[~near]
-        out[~near] = _bessel_far(v, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _THPIO4, 5.0 / v * (5.0 / v), False)
+    out = _near_and_far(np.abs(x), _j1_near, lambda v: _order1_far(v, False))
     return np.where(x < 0, -out, out)
 
 
 @_quiet
 def bessel_y0(x):
     """Bessel function of the second kind, order 0 (``-inf`` at 0, NaN below)."""
-    x = _f64(x)
-    out = np.empty_like(x)
-    with np.errstate(all="ignore"):
-        near = x <= 5.0
-        v = x[near]
-        v2 = v * v
-        r = _polevl(v2, _Y0_YP) / _polevl(v2, _Y0_YQ) + _TWOOPI * np.log(v) * bessel_j0(v)
-        out[near] = np.where(v == 0, -INF, np.where(v < 0, NAN, r))
-        v = x[~near]
-        out[~near] = _bessel_far(v, _J0_PP, _J0_PQ, _J0_QP, _J0_QQ, _PIO4, 25.0 / (v * v), True)
-    return out
+    def near(v):
+        r = _polevl(v * v, _Y0_YP) / _polevl(v * v, _Y0_YQ) + _TWOOPI * np.log(v) * bessel_j0(v)
+        return _at_zero_and_below(v, r)
+    return _near_and_far(_f64(x), near, lambda v: _order0_far(v, True))
 
 
 @_quiet
 def bessel_y1(x):
     """Bessel function of the second kind, order 1 (``-inf`` at 0, NaN below)."""
-    x = _f64(x)
-    out = np.empty_like(x)
-    with np.errstate(all="ignore"):
-        near = x <= 5.0
-        v = x[near]
-        v2 = v * v
-        r = v * (_polevl(v2, _Y1_YP) / _polevl(v2, _Y1_YQ)) + _TWOOPI * (bessel_j1(v) * np.log(v) - 1.0 / v)
-        out[near] = np.where(v == 0, -INF, np.where(v < 0, NAN, r))
-        v = x[~near]
-        out[~near] = _bessel_far(v, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _THPIO4, 5.0 / v * (5.0 / v), True)
-    return out
+    def near(v):
+        r = v * (_polevl(v * v, _Y1_YP) / _polevl(v * v, _Y1_YQ)) + _TWOOPI * (bessel_j1(v) * np.log(v) - 1.0 / v)
+        return _at_zero_and_below(v, r)
+    return _near_and_far(_f64(x), near, lambda v: _order1_far(v, True))
 
 
 _K0_A = (1.37446543561352307156e-16, 4.25981614279661018399e-14, 1.03496952576338420167e-11,
@@ -963,28 +992,12 @@ def _bessel_k(x, order, scaled):
     return out
 
 
-@_quiet
-def modified_bessel_k0(x):
-    """Modified Bessel function of the second kind, order 0."""
-    return _bessel_k(x, 0, False)
-
-
-@_quiet
-def modified_bessel_k1(x):
-    """Modified Bessel function of the second kind, order 1."""
-    return _bessel_k(x, 1, False)
-
-
-@_quiet
-def scaled_modified_bessel_k0(x):
-    """:math:`e^x K_0(x)`."""
-    return _bessel_k(x, 0, True)
-
-
-@_quiet
-def scaled_modified_bessel_k1(x):
-    """:math:`e^x K_1(x)`."""
-    return _bessel_k(x, 1, True)
+modified_bessel_k0 = _variant(_bessel_k, "modified_bessel_k0", "Modified Bessel function of the second kind, order 0.",
+                              0, False)
+modified_bessel_k1 = _variant(_bessel_k, "modified_bessel_k1", "Modified Bessel function of the second kind, order 1.",
+                              1, False)
+scaled_modified_bessel_k0 = _variant(_bessel_k, "scaled_modified_bessel_k0", ":math:`e^x K_0(x)`.", 0, True)
+scaled_modified_bessel_k1 = _variant(_bessel_k, "scaled_modified_bessel_k1", ":math:`e^x K_1(x)`.", 1, True)
 
 
 @_quiet

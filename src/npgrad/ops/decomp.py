@@ -4,7 +4,10 @@ Every op works on stacks of matrices ``(*, m, n)`` through NumPy's batched LAPAC
 (``np.linalg.inv / solve / det / slogdet / cholesky / qr / eigh / svd``); what NumPy lacks is
 written here on whole stacks, with Python loops over matrix columns only, never over the batch:
 the LU factorisation with partial pivoting (``_getrf``, LAPACK's ``getrf``), the triangular solve
-(``_trsm``), the solve from LU factors (``_getrs``) and the matrix exponential (``_expm``).
+(``_trsm``), the solve from LU factors (``_getrs``) and the matrix exponential (``_expm``). The first
+three run as the blocked algorithms of :mod:`npgrad.kernels.linalg` (BLAS products and compiled
+loops) for float32/float64 stacks of ``KERNEL_MIN_SIZE`` elements or more; the NumPy versions here
+(``*_reference``) serve smaller ones and other dtypes.
 
 The gradients are PyTorch's (``FunctionsManual.cpp``), written with :math:`X^T` for the
 adjoint since npgrad is real: e.g. ``svd_backward``, ``linalg_eig_backward`` (Hermitian case),
@@ -43,26 +46,45 @@ def _batch_error(name, info, message, batched, error=LinAlgError):
     return error(f"{name}: {where}{message(int(flat[i]))}")
 
 
-_LEAF = 32  # triangular blocks up to this order are solved by LAPACK directly
+KERNEL_MIN_SIZE = 64   # elements of the largest operand from which the compiled kernels run
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _kernels(*arrays):
+    """:mod:`npgrad.kernels.linalg` where it takes these operands (float32/float64, large enough), else None."""
+    if all(a.dtype in _KERNEL_DTYPES for a in arrays) and max(a.size for a in arrays) >= KERNEL_MIN_SIZE:
+        from ..kernels import linalg
+
+        return linalg
+    return None
 
 
 def _trsm(A, B, lower, unit=False):
-    r"""X with :math:`AX = B` for triangular ``A`` (only its lower or upper triangle is read), batched.
+    r"""X with :math:`AX = B` for triangular ``A`` (only its lower or upper triangle is read), batched; a
+    zero on the diagonal gives inf/nan as LAPACK's ``trsm`` does."""
+    kernels = _kernels(A, B)
+    if kernels is not None:
+        return kernels.trsm(A, B, lower, unit)
+    return _trsm_reference(A, B, lower, unit)
 
-    Blocks of half the order are solved recursively, so the work is matrix products; a zero on the
-    diagonal gives inf/nan as LAPACK's ``trsm`` does.
-    """
+
+_LEAF = 32  # triangular blocks up to this order are solved by LAPACK directly
+
+
+def _trsm_reference(A, B, lower, unit=False):
+    """:func:`_trsm` in NumPy: blocks of half the order solved recursively, so that the work is matrix
+    products."""
     n = A.shape[-1]
     if n <= _LEAF:
         return _trsm_leaf(A, B, lower, unit)
     shape = np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + B.shape[-2:]
     h = n // 2
     if lower:
-        X1 = _trsm(A[..., :h, :h], B[..., :h, :], True, unit)
-        X2 = _trsm(A[..., h:, h:], B[..., h:, :] - A[..., h:, :h] @ X1, True, unit)
+        X1 = _trsm_reference(A[..., :h, :h], B[..., :h, :], True, unit)
+        X2 = _trsm_reference(A[..., h:, h:], B[..., h:, :] - A[..., h:, :h] @ X1, True, unit)
     else:
-        X2 = _trsm(A[..., h:, h:], B[..., h:, :], False, unit)
-        X1 = _trsm(A[..., :h, :h], B[..., :h, :] - A[..., :h, h:] @ X2, False, unit)
+        X2 = _trsm_reference(A[..., h:, h:], B[..., h:, :], False, unit)
+        X1 = _trsm_reference(A[..., :h, :h], B[..., :h, :] - A[..., :h, h:] @ X2, False, unit)
     X1, X2 = np.broadcast_to(X1, shape[:-2] + X1.shape[-2:]), np.broadcast_to(X2, shape[:-2] + X2.shape[-2:])
     return np.concatenate([X1, X2], axis=-2)
 
@@ -102,9 +124,16 @@ def _getrf(A):
 
     Returns ``(LU, pivots, info)``: L (unit diagonal, not stored) and U packed in one array, the
     1-based row interchanges (int32) and the order of the first exactly-zero pivot (0 if none).
-    Blocked: ``_PANEL`` columns are factorised column by column, then the rows to their right are
-    solved for and the trailing matrix updated by one matrix product.
     """
+    kernels = _kernels(A)
+    if kernels is not None:
+        return kernels.getrf(A)
+    return _getrf_reference(A)
+
+
+def _getrf_reference(A):
+    """:func:`_getrf` in NumPy, blocked: ``_PANEL`` columns are factorised column by column, then the rows
+    to their right are solved for and the trailing matrix updated by one matrix product."""
     batch, (m, n) = A.shape[:-2], A.shape[-2:]
     k = min(m, n)
     a = np.array(A, copy=True).reshape((int(np.prod(batch)), m, n))
@@ -129,7 +158,7 @@ def _getrf(A):
                 if j + 1 < j1:
                     a[:, j + 1:, j + 1:j1] -= a[:, j + 1:, j, None] * a[:, j, None, j + 1:j1]
         if j1 < n:
-            a[:, j0:j1, j1:] = _trsm(a[:, j0:j1, j0:j1], a[:, j0:j1, j1:], lower=True, unit=True)
+            a[:, j0:j1, j1:] = _trsm_reference(a[:, j0:j1, j0:j1], a[:, j0:j1, j1:], lower=True, unit=True)
             if j1 < m:
                 a[:, j1:, j1:] -= a[:, j1:, j0:j1] @ a[:, j0:j1, j1:]
     return a.reshape(A.shape), piv.reshape(batch + (k,)), info.reshape(batch)
@@ -156,15 +185,23 @@ def _permutation(piv, m):
 
 def _getrs(LU, piv, B, adjoint=False):
     r"""X with :math:`AX = B` (``adjoint``: :math:`A^TX = B`) for :math:`A = PLU` packed by ``_getrf``."""
+    kernels = _kernels(LU, B)
+    if kernels is not None:
+        return kernels.getrs(LU, piv, B, adjoint)
+    return _getrs_reference(LU, piv, B, adjoint)
+
+
+def _getrs_reference(LU, piv, B, adjoint=False):
+    """:func:`_getrs` in NumPy: the rows of ``B`` permuted, and two triangular solves."""
     n = LU.shape[-1]
     batch = np.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
     LU = np.broadcast_to(LU, batch + LU.shape[-2:])
     B = np.broadcast_to(B, batch + B.shape[-2:])
     perm = np.broadcast_to(_permutation(piv, n)[..., None], B.shape)
     if not adjoint:
-        Y = _trsm(LU, np.take_along_axis(B, perm, axis=-2), lower=True, unit=True)
-        return _trsm(LU, Y, lower=False)
-    Y = _trsm(_mT(LU), _trsm(_mT(LU), B, lower=True), lower=False, unit=True)
+        Y = _trsm_reference(LU, np.take_along_axis(B, perm, axis=-2), lower=True, unit=True)
+        return _trsm_reference(LU, Y, lower=False)
+    Y = _trsm_reference(_mT(LU), _trsm_reference(_mT(LU), B, lower=True), lower=False, unit=True)
     X = np.empty_like(Y)
     np.put_along_axis(X, perm, Y, axis=-2)
     return X
@@ -879,7 +916,7 @@ class LinalgVectorNorm(Function):
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
-        a = np.abs(x)
+        a = np.abs(x) if p != 2 else None
         if p == 2:
             y = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
         elif p == 1:
