@@ -27,6 +27,6 @@ def __getattr__(name):
     import importlib
 
     if name in ("nn", "optim", "data", "train", "utils", "kernels", "cli", "linalg", "special", "backends", "amp",
-                "testing", "compiler", "jit", "cpu", "distributions", "version"):
+                "testing", "compiler", "jit", "cpu", "distributions", "version", "func"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'npgrad' has no attribute '{name}'")

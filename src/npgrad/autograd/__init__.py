@@ -5,6 +5,7 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_detect_anomaly, set_grad_enabled)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import functional  # noqa: F401  (torch.autograd.functional)
 
 
 def _as_list(tensors):

@@ -36,3 +36,4 @@ from .layers.pooling import FractionalMaxPool2d, FractionalMaxPool3d
 from .layers.norm import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
                           LazyInstanceNorm3d)
 from .parameter import UninitializedBuffer, UninitializedParameter
+from . import attention, modules  # noqa: F401,E402  (torch.nn.attention, torch.nn.modules)

@@ -1,0 +1,4 @@
+"""``torch.nn.modules.channelshuffle``: ``ChannelShuffle``."""
+from ..layers.channelshuffle import ChannelShuffle
+
+__all__ = ["ChannelShuffle"]
