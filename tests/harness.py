@@ -5,6 +5,7 @@ npgrad and on torch: ``fn(lib, *inputs)`` where ``lib`` is the module (npgrad or
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,74 @@ def make_inputs(case: Case):
 
 def _seed(name):
     return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
+
+
+def libraries():
+    """The libraries a test runs the same code on: npgrad, and torch where it is the oracle."""
+    return (npgrad, torch) if HAVE_TORCH else (npgrad,)
+
+
+def assert_tree_close(actual, expected, key, rtol=1e-10, atol=1e-12):
+    """``actual`` against the reference ``expected``: arrays or numbers, or dicts, lists and tuples of them,
+    with the same structure, shapes and dtypes and values within ``rtol``/``atol``; ``key`` names the
+    place that differs."""
+    if isinstance(expected, dict):
+        assert sorted(actual) == sorted(expected), key
+        for k in expected:
+            assert_tree_close(actual[k], expected[k], f"{key}/{k}", rtol, atol)
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected), key
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_tree_close(a, e, f"{key}[{i}", rtol, atol)
+    else:
+        expected = np.asarray(expected)
+        actual = np.asarray(actual)
+        assert actual.shape == expected.shape, (key, actual.shape, expected.shape)
+        assert actual.dtype == expected.dtype, (key, actual.dtype, expected.dtype)
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=key)
+
+
+def error_text(call):
+    """``"ExceptionType: message"`` of what ``call()`` raises, or ``"no error"``."""
+    try:
+        call()
+    except Exception as e:  # noqa: BLE001 - the error is the result
+        return f"{type(e).__name__}: {e}"
+    return "no error"
+
+
+def error_of(lib, call, message=str):
+    """``[exception type, message(text)]`` of what ``call(lib)`` raises with warnings silenced, or
+    ``["no error", ""]``. A leading underscore of the type is dropped: torch's ``_LinAlgError`` is
+    ``torch.linalg.LinAlgError``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call(lib)
+    except Exception as e:  # noqa: BLE001 - the exception is the result
+        return [type(e).__name__.lstrip("_"), message(str(e))]
+    return ["no error", ""]
+
+
+def check_at(golden, key, fn, values, rtol=1e-12):
+    """``fn(lib, x)`` and the gradient of its sum at a float64 tensor ``x`` of ``values`` (points such as
+    poles and boundaries) against torch's, NaN where torch's is NaN."""
+    def value_and_grad(lib):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        y = fn(lib, x)
+        y.backward(lib.ones_like(y))
+        return y.detach(), x.grad
+
+    y_ref, g_ref = golden(key, lambda: value_and_grad(torch))
+    y, g = value_and_grad(npgrad)
+    np.testing.assert_allclose(y.numpy(), y_ref, rtol=rtol, equal_nan=True, err_msg=key)
+    np.testing.assert_allclose(g.numpy(), g_ref, rtol=rtol, equal_nan=True, err_msg=f"{key} grad")
+
+
+def gradcheck_at(fn, values, eps=1e-7, atol=1e-6, rtol=1e-5):
+    """float64 gradcheck of ``fn`` at a tensor holding ``values`` (points the random inputs do not reach)."""
+    x = npgrad.tensor(values, dtype=npgrad.float64, requires_grad=True)
+    return gradcheck(fn, [x], eps=eps, atol=atol, rtol=rtol)
 
 
 def _flat(out):

@@ -15,7 +15,7 @@ _UNARY = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs
           "expand_copy", "chunk", "split", "tensor_split", "unbind", "repeat_interleave", "gather",
           "take_along_dim", "scatter", "scatter_add", "index_select", "index_add", "masked_fill", "masked_select",
           "sum", "nansum", "mean", "nanmean", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
-          "logsumexp", "softmax", "log_softmax", "cumsum", "cumprod", "norm", "all", "any", "count_nonzero",
+          "logsumexp", "softmax", "log_softmax", "cumsum", "cumprod", "all", "any", "count_nonzero",
           "sort", "argsort", "topk", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "lerp",
           "addcmul", "addcdiv", "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
           "pow", "mm", "bmm", "mv", "dot", "outer", "eq", "ne", "lt", "le", "gt", "ge", "less", "greater",
@@ -70,6 +70,17 @@ def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
 
 def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
     return input.min(dim, keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """``torch.norm``: ``input.norm(p, dim, keepdim, dtype=dtype)``, written into ``out`` when given."""
+    if not isinstance(input, Tensor):
+        input = tensor(input)
+    result = input.norm(p, dim, keepdim, dtype=dtype)
+    return result if out is None else out.copy_(result)
+
+
+__all__ += ["norm"]
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -370,3 +381,9 @@ __all__ += [_name for _name in _products_all if _name not in __all__]
 
 from .linalg import lu_unpack  # noqa: E402  (torch.lu_unpack; the rest of linalg is npgrad.linalg)
 __all__ += ["lu_unpack"]
+
+from .ops import extras as _extras  # noqa: E402  (windows, asarray, gradient, the *_copy family, ATen-order nn ...)
+for _name in _extras.__all__:
+    if _name not in globals():
+        globals()[_name] = getattr(_extras, _name)
+        __all__.append(_name)

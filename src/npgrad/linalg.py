@@ -33,8 +33,8 @@ from . import _dtype as D
 from .ops import decomp as _D
 from .ops.decomp import LinAlgError
 from .ops.reduce import normalize_dims
-from .tensor import (_C_NAMES, Tensor, _ensure_tensor, _NamedPair, _overwrite, _scalar_name, _wrap_dim, cat,
-                     matmul)
+from .tensor import (_C_NAMES, Tensor, _ensure_tensor, _NamedPair, _overwrite, _scalar_name, _wrap_dim,
+                     broadcast_shape, cat, matmul)
 
 __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
            "eigvalsh", "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
@@ -726,15 +726,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
     x = _ensure_tensor(x)
-    if dtype is not None:
-        d = D.as_dtype(dtype)
-        if d.np.kind != "f":
-            raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got "
-                               f"{_scalar_name(d.np)}")
-        if x._data.dtype.kind == "f" and x._data.dtype.itemsize > d.np.itemsize:
-            raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({_scalar_name(x._data.dtype)}) should "
-                               f"be convertible without narrowing to the specified dtype ({_scalar_name(d.np)})")
-        x = x.to(d)
     if x._data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {_scalar_name(x._data.dtype)}")
@@ -751,7 +742,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                     raise RuntimeError(f"linalg.vector_norm cannot compute the {_fmt(p)} norm on the dimension "
                                        f"{d}because this dimension is empty and the operation does not have an "
                                        "identity")
+    if dtype is not None:
+        x = x.to(_norm_dtype("linalg.vector_norm", x, dtype))
     return _D.LinalgVectorNorm.apply(x, p, dims, keepdim)
+
+
+def _norm_dtype(name, x, dtype):
+    """The ``dtype`` asked of a norm, with PyTorch's errors: it must be floating, and no narrower than ``x``'s."""
+    d = D.as_dtype(dtype)
+    if d.np.kind != "f":
+        raise RuntimeError(f"{name}: dtype should be floating point or complex, but got {_scalar_name(d.np)}")
+    if x._data.dtype.itemsize > d.np.itemsize:
+        raise RuntimeError(f"{name}: the dtype of the input ({_scalar_name(x._data.dtype)}) should be convertible "
+                           f"without narrowing to the specified dtype ({_scalar_name(d.np)})")
+    return d
 
 
 def _matrix_dims(A, dim):
@@ -779,16 +783,18 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         tensor(7.)
     """
     A = _ensure_tensor(A)
-    _check_dims("linalg.matrix_norm", A)
-    _check_float("linalg.matrix_norm", A)
-    d0, d1 = _matrix_dims(A, dim)
     if isinstance(ord, str):
         if ord not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-        if ord == "fro":
-            return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
     elif abs(float(ord)) not in (1.0, 2.0, math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {_fmt(ord)} not supported.")
+    _check_dims("linalg.matrix_norm", A)
+    _check_float("linalg.matrix_norm", A)
+    d0, d1 = _matrix_dims(A, dim)
+    if dtype is not None:
+        dtype = _norm_dtype("linalg.matrix_norm", A, dtype)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
     if ord == "nuc" or abs(float(ord)) == 2.0:
         A_ = A.to(dtype) if dtype is not None else A
         perm = [d for d in range(A.ndim) if d not in (d0, d1)] + [d0, d1]
@@ -945,6 +951,7 @@ def cross(input, other, *, dim=-1):
     if a.shape[d] != 3 or b.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} and "
                            f"{b.shape[d]}")
+    broadcast_shape(tuple(a.shape), tuple(b.shape))
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {_scalar_name(a._data.dtype)} but found "
                            f"{_scalar_name(b._data.dtype)}")
@@ -1161,17 +1168,23 @@ def _cholesky_solve(B, L, upper=False):
         raise RuntimeError(f"b should have at least 2 dimensions, but has {B.ndim} dimensions instead")
     if L.ndim < 2:
         raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions instead")
-    if L.shape[-1] != L.shape[-2]:
-        raise RuntimeError(f"A must be batches of square matrices, but they are {L.shape[-2]} by {L.shape[-1]} "
-                           "matrices")
-    _check_kernel("cholesky_solve_cpu", B)
-    if B.dtype != L.dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_scalar_name(B._data.dtype)} and A of type {_scalar_name(L._data.dtype)} instead.")
-    if B.shape[-2] != L.shape[-1]:
-        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {L.shape[-2]} by "
-                           f"{L.shape[-1]} but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    _linear_solve_checks("cholesky_solve", B, L)
     return _D.CholeskySolve.apply(B, L, upper)
+
+
+def _linear_solve_checks(name, b, A):
+    """PyTorch's checks of the operands of ``cholesky_solve`` and ``triangular_solve``: square ``A``, a
+    floating ``b`` of ``A``'s dtype, as many rows as ``A`` has columns."""
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {A.shape[-2]} by {A.shape[-1]} "
+                           "matrices")
+    _check_kernel(f"{name}_cpu", b)
+    if b.dtype != A.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_scalar_name(b._data.dtype)} and A of type {_scalar_name(A._data.dtype)} instead.")
+    if b.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {A.shape[-2]} by "
+                           f"{A.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
 
 
 def _cholesky_inverse(L, upper=False):
@@ -1190,16 +1203,7 @@ def _triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
         if t.ndim < 2:
             raise RuntimeError(f"torch.triangular_solve: Expected {name} to have at least 2 dimensions, but it has "
                                f"{t.ndim} dimensions instead")
-    if A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"A must be batches of square matrices, but they are {A.shape[-2]} by {A.shape[-1]} "
-                           "matrices")
-    _check_kernel("triangular_solve_cpu", b)
-    if b.dtype != A.dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_scalar_name(b._data.dtype)} and A of type {_scalar_name(A._data.dtype)} instead.")
-    if b.shape[-2] != A.shape[-1]:
-        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is {A.shape[-2]} by "
-                           f"{A.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+    _linear_solve_checks("triangular_solve", b, A)
     X = _D.LinalgSolveTriangular.apply(A.mT if transpose else A, b, upper != transpose, unitriangular)
     return _TriangularSolve(X, A.clone())
 

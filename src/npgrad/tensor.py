@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import _dtype as D
+from . import memory
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .autograd.versions import bump as _bump_version, modified as _versions_modified
 
@@ -1136,23 +1137,17 @@ class Tensor:
         return CumProd.apply(x, _wrap_dim(dim, self.ndim))
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        from .ops.reduce import Norm2, normalize_dims
-        x = self.to(dtype) if dtype is not None else self
-        if x._data.dtype.kind != "f":
-            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                               f"Got {_scalar_name(x._data.dtype)}")
-        dims = normalize_dims(dim, self.ndim)
-        if p in ("fro", 2, 2.0):
-            return Norm2.apply(x, dims, keepdim)
-        if p in (float("inf"), "inf"):
-            return x.abs().amax(dims, keepdim)
-        if p in (float("-inf"), "-inf"):
-            return x.abs().amin(dims, keepdim)
-        if p == 0:
-            return (x != 0).to(x.dtype).sum(dims, keepdim)
-        if p == 1:
-            return x.abs().sum(dims, keepdim)
-        return (x.abs() ** p).sum(dims, keepdim) ** (1.0 / p)
+        """``torch.norm``: ``linalg.vector_norm`` of order ``p`` over ``dim`` (all elements by default;
+        ``'fro'`` over at most two dims is the 2-norm), or, for ``'nuc'`` (and ``'fro'`` over more dims),
+        ``linalg.matrix_norm`` over ``dim`` (all dims by default)."""
+        from .linalg import matrix_norm, vector_norm
+
+        dims = [dim] if isinstance(dim, int) else dim
+        if isinstance(p, str):
+            if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+                return vector_norm(self, 2, dims, keepdim, dtype=dtype)
+            return matrix_norm(self, p, list(range(self.ndim)) if dims is None else dims, keepdim, dtype=dtype)
+        return vector_norm(self, 2.0 if p is None else p, dims, keepdim, dtype=dtype)
 
     def all(self, dim=None, keepdim=False):
         return Tensor._wrap(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
@@ -2639,6 +2634,223 @@ class Tensor:
         """Pinning needs an accelerator, and none is available: PyTorch's RuntimeError."""
         raise RuntimeError("Cannot access accelerator device when none is available.")
 
+    # ------------------------------------------------------------------ more tensor methods (ops/extras.py)
+    def prelu(self, weight):
+        from .nn.functional import prelu
+        return prelu(self, weight)
+
+    def hardshrink(self, lambd=0.5):
+        from .nn.functional import hardshrink
+        return hardshrink(self, lambd)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .ops.extras import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def new(self, *args, **kwargs):
+        from .ops.extras import new
+        return new(self, *args, **kwargs)
+
+    def new_empty_strided(self, size, stride, **kwargs):
+        from .ops.extras import new_empty_strided
+        return new_empty_strided(self, size, stride, **kwargs)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        from .ops.extras import as_strided
+        return as_strided(self, size, stride, storage_offset)
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        from .ops.extras import as_strided_
+        return as_strided_(self, size, stride, storage_offset)
+
+    def as_strided_scatter(self, src, size, stride, storage_offset=None):
+        from .ops.extras import as_strided_scatter
+        return as_strided_scatter(self, src, size, stride, storage_offset)
+
+    def resize_(self, *sizes, memory_format=None):
+        from .ops.extras import resize_
+        return resize_(self, *sizes, memory_format=memory_format)
+
+    def resize_as_(self, the_template, memory_format=None):
+        from .ops.extras import resize_as_
+        return resize_as_(self, the_template, memory_format=memory_format)
+
+    def resize(self, *sizes):
+        from .ops.extras import resize
+        return resize(self, *sizes)
+
+    def resize_as(self, tensor):
+        from .ops.extras import resize
+        return resize(self, tuple(tensor.shape), _name="resize_as")
+
+    def set_(self, source=None, storage_offset=None, size=None, stride=None):
+        from .ops.extras import set_
+        return set_(self, source, storage_offset, size, stride)
+
+    def is_set_to(self, tensor):
+        from .ops.extras import is_set_to
+        return is_set_to(self, tensor)
+
+    def map_(self, other, callable):
+        from .ops.extras import map_
+        return map_(self, other, callable)
+
+    def map2_(self, x, y, callable):
+        from .ops.extras import map2_
+        return map2_(self, x, y, callable)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        from .ops.extras import cauchy_
+        return cauchy_(self, median, sigma, generator=generator)
+
+    def geometric_(self, p, *, generator=None):
+        from .ops.extras import geometric_
+        return geometric_(self, p, generator=generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        from .ops.extras import log_normal_
+        return log_normal_(self, mean, std, generator=generator)
+
+    def conj(self):
+        return self
+
+    def resolve_conj(self):
+        return self
+
+    def resolve_neg(self):
+        return self
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    @property
+    def real(self):
+        """The real part: the tensor itself, for a real dtype."""
+        return self
+
+    @property
+    def imag(self):
+        """The imaginary part: PyTorch's error for a real dtype."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    def adjoint(self):
+        from .ops.extras import adjoint
+        return adjoint(self)
+
+    @property
+    def mH(self):
+        """The conjugate transpose of the last two dims (their transpose, for real tensors)."""
+        if self.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
+                          stacklevel=2)
+            return self
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got "
+                               f"{self.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix (its transpose, for real tensors)."""
+        if self.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning,
+                          stacklevel=2)
+            return self
+        if self.ndim != 2:
+            extra = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D "
+                               f"tensor.{extra}")
+        return self.transpose(0, 1)
+
+    def angle(self):
+        from .ops.extras import angle
+        return angle(self)
+
+    def unsafe_split_with_sizes(self, split_sizes, dim=0):
+        from .ops.extras import unsafe_split_with_sizes
+        return unsafe_split_with_sizes(self, split_sizes, dim)
+
+    def nonzero_static(self, *, size, fill_value=-1):
+        from .ops.extras import nonzero_static
+        return nonzero_static(self, size=size, fill_value=fill_value)
+
+    def dim_order(self, *, ambiguity_check=False):
+        from .ops.extras import dim_order
+        return dim_order(self, ambiguity_check=ambiguity_check)
+
+    @property
+    def grad_dtype(self):
+        """The dtype of this leaf's gradient: its own dtype (or ``None`` once set so)."""
+        from .ops.extras import grad_dtype
+        return grad_dtype(self)
+
+    @grad_dtype.setter
+    def grad_dtype(self, value):
+        from .ops.extras import set_grad_dtype
+        set_grad_dtype(self, value)
+
+    @property
+    def output_nr(self):
+        """Which output of the op that made this tensor it is (0 for a leaf)."""
+        return self._out_index if self._node is not None else 0
+
+    @property
+    def name(self):
+        """The name of an unnamed tensor: ``None`` (npgrad has no named tensors)."""
+        return None
+
+    @property
+    def volatile(self):
+        """Removed in PyTorch (always ``False``, with PyTorch's warning)."""
+        import warnings
+        warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning, stacklevel=2)
+        return False
+
+    def module_load(self, other, assign=False):
+        from .ops.extras import module_load
+        return module_load(self, other, assign)
+
+    def as_subclass(self, cls):
+        from .ops.extras import as_subclass
+        return as_subclass(self, cls)
+
+    def const_data_ptr(self):
+        return self.data_ptr()
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        """A strided tensor is already dense: itself (cast when ``dtype`` is given)."""
+        return self if dtype is None else self.to(dtype)
+
+    def dense_dim(self):
+        return self.ndim
+
+    def sparse_dim(self):
+        return 0
+
+    def is_distributed(self):
+        return False
+
+    def solve(self, *args, **kwargs):
+        from .ops.extras import solve
+        return solve(self, *args, **kwargs)
+
+    def lstsq(self, *args, **kwargs):
+        from .ops.extras import lstsq
+        return lstsq(self, *args, **kwargs)
+
+    def eig(self, *args, **kwargs):
+        from .ops.extras import eig
+        return eig(self, *args, **kwargs)
+
+    def symeig(self, *args, **kwargs):
+        from .ops.extras import symeig
+        return symeig(self, *args, **kwargs)
+
     # ------------------------------------------------------------------ new tensors
     def new_tensor(self, data, dtype=None, requires_grad=False):
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
@@ -3405,7 +3617,9 @@ def _accumulate_leaf(leaf, g, owned=False):
             # a backward that set ``ctx.grads_owned`` handed over fresh arrays: adopt, don't copy
             leaf.grad = Tensor._wrap(g)
         else:
-            leaf.grad = Tensor._wrap(np.array(g, dtype=leaf._data.dtype, copy=True))
+            copy = memory.empty(g.shape, leaf._data.dtype)   # reused memory: no fresh pages each step
+            np.copyto(copy, g, casting="unsafe")
+            leaf.grad = Tensor._wrap(copy)
     else:
         acc = leaf.grad._data
         if acc.flags.writeable and acc.shape == np.broadcast_shapes(acc.shape, g.shape):

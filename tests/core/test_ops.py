@@ -1,9 +1,12 @@
 """The op table: every differentiable primitive against torch, with float64 gradcheck."""
+import math
+
 import numpy as np
 import pytest
 
+import npgrad
 from harness import Case, check_case
-from oracle import Golden
+from oracle import Golden, torch
 
 golden = Golden("ops")
 
@@ -16,6 +19,21 @@ def _ties(rng):
     a = rng.standard_normal((3, 4))
     a[0, 1] = a[0, 2] = a[0].max() + 1  # ties in a row
     return [a]
+
+
+def _zero_vectors(rng):
+    """A (3, 4, 5) input holding zero vectors along every dim (and a zero (4, 5) matrix), where a norm is not
+    differentiable and PyTorch's gradient is 0."""
+    a = rng.standard_normal((3, 4, 5))
+    a[1] = 0
+    a[0, :, 2] = 0
+    a[2, 1, :] = 0
+    return [a]
+
+
+# the orders of Tensor.norm / npgrad.norm, and the (dim, keepdim) they reduce over
+NORM_ORDERS = [0, 1, 1.5, 2, 3, math.inf, -math.inf, 0.5, -1, "fro"]
+NORM_DIMS = [(None, False), (1, True), (-1, False), ((0, 2), False), ((1, 2), True)]
 
 
 CASES = [
@@ -97,6 +115,13 @@ CASES = [
     Case("norm2", lambda L, a: a.norm(), [(3, 4)]),
     Case("norm_dim_p1", lambda L, a: a.norm(p=1, dim=1), [(3, 4)]),
     Case("norm_p3", lambda L, a: a.norm(p=3, dim=0), [(3, 4)]),
+    *[Case(f"norm_{p}_{dim}_{keepdim}_zero_vectors",
+           lambda L, a, p=p, dim=dim, keepdim=keepdim: a.norm(p, dim, keepdim), None, inputs=_zero_vectors)
+      for p in NORM_ORDERS for dim, keepdim in NORM_DIMS],
+    *[Case(f"norm_nuc_{dim}_{keepdim}", lambda L, a, dim=dim, keepdim=keepdim: a.norm("nuc", dim, keepdim),
+           [(3, 4, 5)]) for dim in ((1, 2), (0, 2), (-1, 0)) for keepdim in (False, True)],
+    Case("norm_nuc_matrix", lambda L, a: L.norm(a, "nuc"), [(4, 3)]),
+    Case("norm_fro_matrix_fn", lambda L, a: L.norm(a, "fro", dim=1), [(4, 3)]),
     # shape
     Case("reshape", lambda L, a: a.reshape(4, -1) * 2, [(2, 3, 2)]),
     Case("view", lambda L, a: a.view(6, 2), [(3, 4)]),
@@ -208,3 +233,47 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_op(case):
     check_case(case, golden)
+
+
+# --------------------------------------------------------------------------- Tensor.norm in float32 and float64
+
+
+def _norm_run(L, p, dim, keepdim, dtype, out_dtype, method):
+    x = L.tensor(_zero_vectors(np.random.default_rng(7))[0], dtype=getattr(L, dtype), requires_grad=True)
+    kwargs = {} if out_dtype is None else {"dtype": getattr(L, out_dtype)}
+    y = x.norm(p, dim, keepdim, **kwargs) if method else L.norm(x, p, dim, keepdim, **kwargs)
+    g = np.random.default_rng(8).standard_normal(tuple(y.shape))
+    y.backward(L.tensor(g, dtype=y.dtype))
+    grad = np.zeros(0) if x.grad is None else x.grad.numpy()
+    return {"y": y.detach().numpy(), "grad": grad, "info": np.array([y.grad_fn.name(), str(y.dtype).split(".")[-1],
+                                                                     str(grad.dtype)])}
+
+
+NORM_RUNS = [(p, dim, keepdim, dtype, out_dtype, method)
+             for p in NORM_ORDERS
+             for dim, keepdim, method in ((None, False, True), (-1, True, False), ((1, 2), False, True))
+             for dtype, out_dtype in (("float32", None), ("float64", None), ("float32", "float64"))]
+
+
+@pytest.mark.parametrize("run", NORM_RUNS, ids=["-".join(map(str, r)) for r in NORM_RUNS])
+def test_norm_matches_torch(run):
+    """Values, gradients (0 at zero vectors, as PyTorch's), dtypes and grad_fn of ``Tensor.norm`` /
+    ``npgrad.norm`` in float32 and float64, and with ``dtype=``."""
+    key = "norm/" + "/".join(map(str, run))
+    ref = golden(key, lambda: _norm_run(torch, *run))
+    got = _norm_run(npgrad, *run)
+    assert list(got["info"]) == [str(v) for v in ref["info"]], key
+    tol = 2e-6 if run[3] == "float32" else 1e-12
+    for k in ("y", "grad"):
+        assert got[k].shape == ref[k].shape, (key, k)
+        np.testing.assert_allclose(got[k], ref[k], rtol=tol, atol=tol, err_msg=f"{key} {k}")
+    assert not np.isnan(got["grad"]).any(), key
+
+
+def test_norm_nuc_and_out():
+    """``'nuc'`` is ``linalg.matrix_norm`` (over all dims without ``dim``); ``npgrad.norm`` writes into ``out``."""
+    x = npgrad.tensor(np.random.default_rng(3).standard_normal((3, 4)))
+    np.testing.assert_allclose(x.norm("nuc").item(), np.linalg.norm(x.numpy(), "nuc"), rtol=1e-12)
+    out = npgrad.empty((), dtype=npgrad.float64)
+    assert npgrad.norm(x, 1, out=out) is out
+    np.testing.assert_allclose(out.item(), np.abs(x.numpy()).sum(), rtol=1e-12)

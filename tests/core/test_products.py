@@ -11,7 +11,7 @@ import pytest
 
 import npgrad
 from npgrad.ops import products
-from harness import Case, check_case
+from harness import Case, check_case, error_of
 from oracle import Golden
 
 golden = Golden("products")
@@ -528,6 +528,7 @@ ERRORS = {
     "chain_matmul_vector": lambda L: L.chain_matmul(L.zeros(3)),
     "chain_matmul_vector_2": lambda L: L.chain_matmul(L.zeros(2, 3), L.zeros(3)),
     "chain_matmul_shapes": lambda L: L.chain_matmul(L.zeros(2, 3), L.zeros(4, 4)),
+    "chain_matmul_dtype": lambda L: L.chain_matmul(L.zeros(2, 3), L.zeros(3, 4), L.zeros(4, 2, dtype=L.float64)),
     "tensordot_sizes": lambda L: L.tensordot(L.zeros(2, 3), L.zeros(4, 4), dims=1),
     "tensordot_negative": lambda L: L.tensordot(L.zeros(2, 3), L.zeros(3, 4), dims=-1),
     "tensordot_lengths": lambda L: L.tensordot(L.zeros(2, 3), L.zeros(3, 4), dims=([1], [0, 1])),
@@ -716,13 +717,7 @@ _TYPE_PREFIX = re.compile(r"(?<=expand\()torch\.|\btorch\.(?=float|int|bool|uint
 
 
 def _error(lib, call):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            call(lib)
-    except Exception as e:  # noqa: BLE001 - the exception is the result
-        return [type(e).__name__, _TYPE_PREFIX.sub("npgrad.", str(e))]
-    return ["no error", ""]
+    return error_of(lib, call, lambda message: _TYPE_PREFIX.sub("npgrad.", message))
 
 
 @pytest.mark.parametrize("key", list(ERRORS))

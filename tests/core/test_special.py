@@ -6,8 +6,7 @@ import pytest
 
 import npgrad
 import npgrad.special as special
-from npgrad.autograd import gradcheck
-from harness import Case, check_case
+from harness import Case, check_at, check_case, error_text, gradcheck_at
 from oracle import Golden, torch
 
 golden = Golden("special")
@@ -222,16 +221,7 @@ BOUNDARY = [
 
 @pytest.mark.parametrize("name,fn,values", BOUNDARY, ids=[b[0] for b in BOUNDARY])
 def test_boundary_gradients(name, fn, values):
-    def grads(lib):
-        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
-        y = fn(lib, x)
-        y.backward(lib.ones_like(y))
-        return y.detach(), x.grad
-
-    y_ref, g_ref = golden(f"boundary/{name}", lambda: grads(torch))
-    y, g = grads(npgrad)
-    np.testing.assert_allclose(y.numpy(), y_ref, rtol=1e-12, equal_nan=True, err_msg=name)
-    np.testing.assert_allclose(g.numpy(), g_ref, rtol=1e-12, equal_nan=True, err_msg=f"{name} grad")
+    check_at(golden, f"boundary/{name}", fn, values)
 
 
 def test_gradcheck_tails():
@@ -240,16 +230,7 @@ def test_gradcheck_tails():
              (lambda x: special.zeta(4.0, x), [0.3, 2.5, 40.0]),
              (lambda x: special.gammainc(npgrad.tensor([3.0, 40.0, 0.5], dtype=npgrad.float64), x), [2.0, 38.0, 9.0])]
     for fn, values in cases:
-        x = npgrad.tensor(values, dtype=npgrad.float64, requires_grad=True)
-        assert gradcheck(fn, [x], eps=1e-7, atol=1e-6, rtol=1e-5)
-
-
-def _error(fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - the error is the result
-        return f"{type(e).__name__}: {e}"
-    return "no error"
+        assert gradcheck_at(fn, values)
 
 
 ERRORS = {
@@ -265,9 +246,9 @@ ERRORS = {
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors_match_torch(name):
-    ref = golden.json(f"errors/{name}", lambda: _error(lambda: ERRORS[name](torch)))
+    ref = golden.json(f"errors/{name}", lambda: error_text(lambda: ERRORS[name](torch)))
     assert ref != "no error"
-    assert _error(lambda: ERRORS[name](npgrad)) == ref
+    assert error_text(lambda: ERRORS[name](npgrad)) == ref
 
 
 def test_out_argument_and_namespace():

@@ -285,8 +285,12 @@ def run_program(text, lib, init, X, Y, path):
     code = code.replace("from torch.", f"from {lib}.")
     env = {"INIT": {k: mod.tensor(v) for k, v in init.items()}, "X": X, "Y": Y, "PATH": path}
     buf = io.StringIO()
-    with redirect_stdout(buf):
-        exec(compile(code, f"<{lib} program>", "exec"), env)
+    benchmark = mod.backends.cudnn.benchmark     # a program may set the global backend flags, as scripts do
+    try:
+        with redirect_stdout(buf):
+            exec(compile(code, f"<{lib} program>", "exec"), env)
+    finally:
+        mod.backends.cudnn.benchmark = benchmark
     return buf.getvalue()
 
 

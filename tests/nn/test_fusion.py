@@ -7,40 +7,10 @@ import numpy as np
 import pytest
 
 import npgrad
-from oracle import HAVE_TORCH, Golden
+from harness import _seed, assert_tree_close, libraries
+from oracle import Golden, torch
 
 golden = Golden("fusion")
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _libs():
-    return (npgrad, _torch()) if HAVE_TORCH else (npgrad,)
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
-
-
-def _close(actual, expected, key, rtol=1e-12, atol=1e-13):
-    if isinstance(expected, dict):
-        assert sorted(actual) == sorted(expected), key
-        for k in expected:
-            _close(actual[k], expected[k], f"{key}/{k}", rtol, atol)
-    elif isinstance(expected, (list, tuple)):
-        assert len(actual) == len(expected), key
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            _close(a, e, f"{key}[{i}", rtol, atol)
-    else:
-        expected = np.asarray(expected)
-        actual = np.asarray(actual)
-        assert actual.shape == expected.shape, (key, actual.shape, expected.shape)
-        assert actual.dtype == expected.dtype, (key, actual.dtype, expected.dtype)
-        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=key)
 
 
 def _fill(lib, mod, rng, dtype, positive=()):
@@ -91,16 +61,16 @@ def _conv_run(lib, case, dtype=np.float64):
 @pytest.mark.parametrize("case", CONV, ids=[c[0] for c in CONV])
 def test_fuse_conv_bn_matches_torch(case):
     info, values = _conv_run(npgrad, case)
-    assert info == golden.json(f"conv/{case[0]}/info", lambda: _conv_run(_torch(), case)[0])
-    _close(values, golden(f"conv/{case[0]}", lambda: _conv_run(_torch(), case)[1]), case[0], 1e-10, 1e-12)
+    assert info == golden.json(f"conv/{case[0]}/info", lambda: _conv_run(torch, case)[0])
+    assert_tree_close(values, golden(f"conv/{case[0]}", lambda: _conv_run(torch, case)[1]), case[0], 1e-10, 1e-12)
     np.testing.assert_allclose(values["out"], values["unfused"], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("case", CONV[::2], ids=[c[0] for c in CONV[::2]])
 def test_fuse_conv_bn_float32_matches_torch(case):
     _, values = _conv_run(npgrad, case, np.float32)
-    ref = golden(f"conv32/{case[0]}", lambda: _conv_run(_torch(), case, np.float32)[1])
-    _close(values, ref, case[0], 1e-5, 1e-5)
+    ref = golden(f"conv32/{case[0]}", lambda: _conv_run(torch, case, np.float32)[1])
+    assert_tree_close(values, ref, case[0], 1e-5, 1e-5)
 
 
 # (id, linear args, bn kwargs / num_features, input shape)
@@ -137,8 +107,8 @@ def _linear_run(lib, case, dtype=np.float64):
 @pytest.mark.parametrize("case", LINEAR, ids=[c[0] for c in LINEAR])
 def test_fuse_linear_bn_matches_torch(case):
     info, values = _linear_run(npgrad, case)
-    assert info == golden.json(f"linear/{case[0]}/info", lambda: _linear_run(_torch(), case)[0])
-    _close(values, golden(f"linear/{case[0]}", lambda: _linear_run(_torch(), case)[1]), case[0], 1e-10, 1e-12)
+    assert info == golden.json(f"linear/{case[0]}/info", lambda: _linear_run(torch, case)[0])
+    assert_tree_close(values, golden(f"linear/{case[0]}", lambda: _linear_run(torch, case)[1]), case[0], 1e-10, 1e-12)
     if "unfused" in values:
         np.testing.assert_allclose(values["out"], values["unfused"], rtol=1e-10, atol=1e-12)
 
@@ -164,12 +134,12 @@ def _weights_run(lib):
 
 def test_fuse_weights_match_torch():
     info, values = _weights_run(npgrad)
-    assert info == golden.json("weights/info", lambda: _weights_run(_torch())[0])
-    _close(values, golden("weights", lambda: _weights_run(_torch())[1]), "weights", 1e-6, 1e-7)
+    assert info == golden.json("weights/info", lambda: _weights_run(torch)[0])
+    assert_tree_close(values, golden("weights", lambda: _weights_run(torch)[1]), "weights", 1e-6, 1e-7)
 
 
 def test_fusion_errors_match_torch():
-    for lib in _libs():
+    for lib in libraries():
         conv, bn = lib.nn.Conv2d(2, 3, 1), lib.nn.BatchNorm2d(3)
         with pytest.raises(AssertionError, match="^Fusion only for eval!$"):
             lib.nn.utils.fuse_conv_bn_eval(conv, bn)
@@ -210,7 +180,7 @@ def _skip_init_run(lib):
 
 def test_skip_init_matches_torch():
     info = _skip_init_run(npgrad)
-    assert info == golden.json("skip_init", lambda: _skip_init_run(_torch()))
+    assert info == golden.json("skip_init", lambda: _skip_init_run(torch))
     assert info["rng_untouched"]
     m = npgrad.nn.utils.skip_init(npgrad.nn.Linear, 3, 2)  # a working module, trained as usual
     with npgrad.no_grad():

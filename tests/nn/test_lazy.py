@@ -11,40 +11,10 @@ import pytest
 
 import npgrad
 import npgrad.nn as nn
-from oracle import HAVE_TORCH, Golden
+from harness import _seed, assert_tree_close, libraries
+from oracle import Golden, torch
 
 golden = Golden("lazy")
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _libs():
-    return (npgrad, _torch()) if HAVE_TORCH else (npgrad,)
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
-
-
-def _close(actual, expected, key, rtol=1e-10, atol=1e-12):
-    if isinstance(expected, dict):
-        assert sorted(actual) == sorted(expected), key
-        for k in expected:
-            _close(actual[k], expected[k], f"{key}/{k}", rtol, atol)
-    elif isinstance(expected, (list, tuple)):
-        assert len(actual) == len(expected), key
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            _close(a, e, f"{key}[{i}", rtol, atol)
-    else:
-        expected = np.asarray(expected)
-        actual = np.asarray(actual)
-        assert actual.shape == expected.shape, (key, actual.shape, expected.shape)
-        assert actual.dtype == expected.dtype, (key, actual.dtype, expected.dtype)
-        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=key)
 
 
 def _entries(state):
@@ -110,9 +80,9 @@ def _norm_run(lib, case):
 @pytest.mark.parametrize("case", NORMS, ids=[c[0] for c in NORMS])
 def test_lazy_norms_match_torch(case):
     info, values = _norm_run(npgrad, case)
-    assert info == golden.json(f"norm/{case[0]}/info", lambda: _norm_run(_torch(), case)[0])
+    assert info == golden.json(f"norm/{case[0]}/info", lambda: _norm_run(torch, case)[0])
     tol = {"rtol": 1e-10, "atol": 1e-12} if case[4] else {"rtol": 2e-5, "atol": 2e-6}
-    _close(values, golden(f"norm/{case[0]}", lambda: _norm_run(_torch(), case)[1]), case[0], **tol)
+    assert_tree_close(values, golden(f"norm/{case[0]}", lambda: _norm_run(torch, case)[1]), case[0], **tol)
 
 
 def _load_run(lib):
@@ -159,8 +129,8 @@ def _load_run(lib):
 
 def test_load_state_dict_into_lazy_modules_matches_torch():
     info, values = _load_run(npgrad)
-    assert info == golden.json("load/info", lambda: _load_run(_torch())[0])
-    _close(values, golden("load", lambda: _load_run(_torch())[1]), "load", rtol=1e-6, atol=1e-7)
+    assert info == golden.json("load/info", lambda: _load_run(torch)[0])
+    assert_tree_close(values, golden("load", lambda: _load_run(torch)[1]), "load", rtol=1e-6, atol=1e-7)
 
 
 def _linear_conv_run(lib):
@@ -185,7 +155,7 @@ def _linear_conv_run(lib):
 
 
 def test_lazy_linear_and_conv_match_torch():
-    assert _linear_conv_run(npgrad) == golden.json("linear_conv", lambda: _linear_conv_run(_torch()))
+    assert _linear_conv_run(npgrad) == golden.json("linear_conv", lambda: _linear_conv_run(torch))
 
 
 def test_lazy_values_after_sync_match_torch():
@@ -210,7 +180,7 @@ def test_lazy_values_after_sync_match_torch():
             losses.append(loss.item())
         return {"losses": np.array(losses), "state": {k: v.numpy() for k, v in mlp.state_dict().items()}}
 
-    _close(run(npgrad), golden("mlp_sgd", lambda: run(_torch())), "mlp_sgd")
+    assert_tree_close(run(npgrad), golden("mlp_sgd", lambda: run(torch)), "mlp_sgd")
 
 
 # --------------------------------------------------------------------------- uninitialized tensors
@@ -247,7 +217,7 @@ def _uninitialized_info(lib):
 
 def test_uninitialized_tensors_match_torch():
     info = _uninitialized_info(npgrad)
-    ref = golden.json("uninitialized", lambda: _uninitialized_info(_torch()))
+    ref = golden.json("uninitialized", lambda: _uninitialized_info(torch))
     ref["attrs"] = [a.replace("torch.", "npgrad.") if isinstance(a, str) else a for a in ref["attrs"]]
     ref["other_dtype"][1] = ref["other_dtype"][1].replace("torch.", "npgrad.")
     ref["copy"][2] = ref["copy"][2].replace("torch.", "npgrad.")
@@ -260,7 +230,7 @@ def test_uninitialized_tensors_refuse_use():
     tail = re.escape(". This error happens when you are using a `LazyModule` or explicitly manipulating "
                      "`torch.nn.parameter.UninitializedParameter` objects. When using LazyModules Call `forward` "
                      "with a dummy batch to initialize the parameters before calling torch functions")
-    for lib in _libs():
+    for lib in libraries():
         p = lib.nn.UninitializedParameter()
         with pytest.raises(RuntimeError, match="^" + re.escape(_SHAPE_MESSAGE) + "$"):
             p.shape
@@ -336,12 +306,12 @@ def test_lazy_module_mixin_with_own_module():
             Incomplete()(lib.ones(2))
         return [keys, type(m).__name__, y.tolist(), str(err.value)]
 
-    ref = golden.json("mixin", lambda: run(_torch(), _torch().nn.modules.lazy.LazyModuleMixin))
+    ref = golden.json("mixin", lambda: run(torch, torch.nn.modules.lazy.LazyModuleMixin))
     assert run(npgrad, _mixin()) == ref
 
 
 def test_norm_input_checks_after_lazy_init():
-    for lib in _libs():
+    for lib in libraries():
         with pytest.raises(ValueError, match=r"^expected 4D input \(got 3D input\)$"):
             lib.nn.LazyBatchNorm2d()(lib.zeros(2, 3, 4))
         with pytest.raises(ValueError, match=r"^expected 2D or 3D input \(got 4D input\)$"):

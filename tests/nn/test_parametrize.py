@@ -12,36 +12,10 @@ import pytest
 
 import npgrad
 from npgrad.autograd import gradcheck
-from oracle import HAVE_TORCH, Golden
+from harness import _seed, assert_tree_close, libraries
+from oracle import Golden, torch
 
 golden = Golden("parametrize")
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _seed(name):
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % (2 ** 31)
-
-
-def _close(actual, expected, key, rtol=1e-10, atol=1e-12):
-    if isinstance(expected, dict):
-        assert sorted(actual) == sorted(expected), key
-        for k in expected:
-            _close(actual[k], expected[k], f"{key}/{k}", rtol, atol)
-    elif isinstance(expected, (list, tuple)):
-        assert len(actual) == len(expected), key
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            _close(a, e, f"{key}[{i}", rtol, atol)
-    else:
-        expected = np.asarray(expected)
-        actual = np.asarray(actual)
-        assert actual.shape == expected.shape, (key, actual.shape, expected.shape)
-        assert actual.dtype == expected.dtype, (key, actual.dtype, expected.dtype)
-        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=key)
 
 
 def _state(mod):
@@ -169,8 +143,8 @@ def _custom_run(lib, case):
 @pytest.mark.parametrize("case", CUSTOM, ids=[c[0] for c in CUSTOM])
 def test_custom_parametrizations_match_torch(case):
     info, values = _custom_run(npgrad, case)
-    assert info == golden.json(f"custom/{case[0]}/info", lambda: _custom_run(_torch(), case)[0])
-    _close(values, golden(f"custom/{case[0]}/values", lambda: _custom_run(_torch(), case)[1]), case[0])
+    assert info == golden.json(f"custom/{case[0]}/info", lambda: _custom_run(torch, case)[0])
+    assert_tree_close(values, golden(f"custom/{case[0]}/values", lambda: _custom_run(torch, case)[1]), case[0])
 
 
 def test_parametrized_module_basics():
@@ -233,8 +207,8 @@ def test_transfer_parametrizations_and_params():
         return [one, two, unchanged is dst2], values
 
     info, values = run(npgrad)
-    assert info == golden.json("transfer/info", lambda: run(_torch())[0])
-    _close(values, golden("transfer/values", lambda: run(_torch())[1]), "transfer")
+    assert info == golden.json("transfer/info", lambda: run(torch)[0])
+    assert_tree_close(values, golden("transfer/values", lambda: run(torch)[1]), "transfer")
 
 
 def _custom_errors(lib):
@@ -289,7 +263,7 @@ def _custom_errors(lib):
 
 
 def test_parametrize_errors_match_torch():
-    assert _custom_errors(npgrad) == golden.json("errors/custom", lambda: _custom_errors(_torch()))
+    assert _custom_errors(npgrad) == golden.json("errors/custom", lambda: _custom_errors(torch))
 
 
 # --------------------------------------------------------------------------- weight_norm (parametrization)
@@ -327,15 +301,15 @@ def _weight_norm_run(lib, case, dtype=np.float64):
 @pytest.mark.parametrize("case", WEIGHT_NORM, ids=[c[0] for c in WEIGHT_NORM])
 def test_weight_norm_matches_torch(case):
     info, values = _weight_norm_run(npgrad, case)
-    assert info == golden.json(f"weight_norm/{case[0]}/info", lambda: _weight_norm_run(_torch(), case)[0])
-    _close(values, golden(f"weight_norm/{case[0]}", lambda: _weight_norm_run(_torch(), case)[1]), case[0])
+    assert info == golden.json(f"weight_norm/{case[0]}/info", lambda: _weight_norm_run(torch, case)[0])
+    assert_tree_close(values, golden(f"weight_norm/{case[0]}", lambda: _weight_norm_run(torch, case)[1]), case[0])
 
 
 @pytest.mark.parametrize("case", WEIGHT_NORM[:5:2], ids=[c[0] for c in WEIGHT_NORM[:5:2]])
 def test_weight_norm_float32_matches_torch(case):
     _, values = _weight_norm_run(npgrad, case, np.float32)
-    ref = golden(f"weight_norm32/{case[0]}", lambda: _weight_norm_run(_torch(), case, np.float32)[1])
-    _close(values, ref, case[0], rtol=1e-5, atol=1e-5)
+    ref = golden(f"weight_norm32/{case[0]}", lambda: _weight_norm_run(torch, case, np.float32)[1])
+    assert_tree_close(values, ref, case[0], rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1, -2])
@@ -360,7 +334,7 @@ def test_weight_norm_functions_match_torch():
             out[str(dim)] = [from_lib[1](v, 2, dim).numpy(), from_lib[0](v, g, dim).numpy()]
         return out
 
-    _close(run(npgrad), golden("weight_norm_functions", lambda: run(_torch())), "weight_norm_functions")
+    assert_tree_close(run(npgrad), golden("weight_norm_functions", lambda: run(torch)), "weight_norm_functions")
 
 
 def test_weight_norm_loads_old_state_dict():
@@ -377,8 +351,8 @@ def test_weight_norm_loads_old_state_dict():
                                                   "old_out": old(x).detach().numpy()}
 
     info, values = run(npgrad)
-    assert info == golden.json("weight_norm_compat/info", lambda: run(_torch())[0])
-    _close(values, golden("weight_norm_compat", lambda: run(_torch())[1]), "compat")
+    assert info == golden.json("weight_norm_compat/info", lambda: run(torch)[0])
+    assert_tree_close(values, golden("weight_norm_compat", lambda: run(torch)[1]), "compat")
 
 
 # --------------------------------------------------------------------------- spectral_norm (parametrization)
@@ -425,20 +399,20 @@ def _spectral_run(lib, case, init_state=None, dtype=np.float64):
 
 @pytest.mark.parametrize("case", SPECTRAL, ids=[c[0] for c in SPECTRAL])
 def test_spectral_norm_matches_torch(case):
-    ref = golden(f"spectral/{case[0]}", lambda: _spectral_run(_torch(), case)[1])
+    ref = golden(f"spectral/{case[0]}", lambda: _spectral_run(torch, case)[1])
     info, values = _spectral_run(npgrad, case, ref["state0"])
-    assert info == golden.json(f"spectral/{case[0]}/info", lambda: _spectral_run(_torch(), case)[0])
+    assert info == golden.json(f"spectral/{case[0]}/info", lambda: _spectral_run(torch, case)[0])
     # the power iteration at registration starts from random vectors: everything after it is torch's
     values["state0"] = ref["state0"]
-    _close(values, ref, case[0])
+    assert_tree_close(values, ref, case[0])
 
 
 def test_spectral_norm_float32_matches_torch():
     case = SPECTRAL[3]
-    ref = golden("spectral32", lambda: _spectral_run(_torch(), case, dtype=np.float32)[1])
+    ref = golden("spectral32", lambda: _spectral_run(torch, case, dtype=np.float32)[1])
     _, values = _spectral_run(npgrad, case, ref["state0"], np.float32)
     values["state0"] = ref["state0"]
-    _close(values, ref, "spectral32", rtol=2e-5, atol=1e-5)
+    assert_tree_close(values, ref, "spectral32", rtol=2e-5, atol=1e-5)
 
 
 def test_spectral_norm_registration_converges():
@@ -469,7 +443,7 @@ def _spectral_errors(lib):
 
 
 def test_parametrizations_errors_match_torch():
-    assert _spectral_errors(npgrad) == golden.json("errors/parametrizations", lambda: _spectral_errors(_torch()))
+    assert _spectral_errors(npgrad) == golden.json("errors/parametrizations", lambda: _spectral_errors(torch))
 
 
 # --------------------------------------------------------------------------- orthogonal
@@ -521,19 +495,20 @@ def _orthogonal_run(lib, case, init_state=None):
 
 @pytest.mark.parametrize("case", ORTHOGONAL, ids=[c[0] for c in ORTHOGONAL])
 def test_orthogonal_matches_torch(case):
-    ref = golden(f"orthogonal/{case[0]}", lambda: _orthogonal_run(_torch(), case)[1])
+    ref = golden(f"orthogonal/{case[0]}", lambda: _orthogonal_run(torch, case)[1])
     info, values = _orthogonal_run(npgrad, case, ref["state0"])
-    assert info == golden.json(f"orthogonal/{case[0]}/info", lambda: _orthogonal_run(_torch(), case)[0])
+    assert info == golden.json(f"orthogonal/{case[0]}/info", lambda: _orthogonal_run(torch, case)[0])
     fan_in, fan_out = case[1]
     if fan_in == fan_out or not case[2].get("use_trivialization", True):
-        _close(values["state0"], ref["state0"], "state0", rtol=1e-9, atol=1e-12)  # deterministic registration
+        # deterministic registration
+        assert_tree_close(values["state0"], ref["state0"], "state0", rtol=1e-9, atol=1e-12)
     values["state0"] = ref["state0"]
     if fan_in != fan_out and "parametrizations.weight.0.base" in ref.get("assigned_state", {}):  # random completion
         key = "parametrizations.weight.0.base"
         k = min(fan_in, fan_out)
         ref = dict(ref, assigned_state=dict(ref["assigned_state"], **{key: ref["assigned_state"][key][:, :k]}))
         values["assigned_state"][key] = values["assigned_state"][key][:, :k]
-    _close(values, ref, case[0], rtol=1e-9, atol=1e-11)
+    assert_tree_close(values, ref, case[0], rtol=1e-9, atol=1e-11)
 
 
 def test_orthogonal_weight_is_orthogonal_and_gradcheck():
@@ -572,8 +547,8 @@ def test_orthogonal_batched_matches_torch():
         (w * lib.tensor(rng.standard_normal((2, 3, 3)))).sum().backward()
         return {"state0": state0, "w": w.detach().numpy(), "grads": _grads(holder)}
 
-    ref = golden("orthogonal_batched", lambda: run(_torch()))
-    _close(run(npgrad, ref["state0"]), ref, "orthogonal_batched", rtol=1e-9, atol=1e-12)
+    ref = golden("orthogonal_batched", lambda: run(torch))
+    assert_tree_close(run(npgrad, ref["state0"]), ref, "orthogonal_batched", rtol=1e-9, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- the hook-based API
@@ -611,8 +586,8 @@ def _old_weight_norm_run(lib, dim):
 @pytest.mark.parametrize("dim", [0, 2, None])
 def test_old_weight_norm_matches_torch(dim):
     info, values = _old_weight_norm_run(npgrad, dim)
-    assert info == golden.json(f"old_weight_norm/{dim}/info", lambda: _old_weight_norm_run(_torch(), dim)[0])
-    _close(values, golden(f"old_weight_norm/{dim}", lambda: _old_weight_norm_run(_torch(), dim)[1]), str(dim))
+    assert info == golden.json(f"old_weight_norm/{dim}/info", lambda: _old_weight_norm_run(torch, dim)[0])
+    assert_tree_close(values, golden(f"old_weight_norm/{dim}", lambda: _old_weight_norm_run(torch, dim)[1]), str(dim))
 
 
 def _old_spectral_run(lib, case, init=None):
@@ -669,15 +644,15 @@ OLD_SPECTRAL = [
 
 @pytest.mark.parametrize("case", OLD_SPECTRAL, ids=[c[0] for c in OLD_SPECTRAL])
 def test_old_spectral_norm_matches_torch(case):
-    ref = golden(f"old_spectral/{case[0]}", lambda: _old_spectral_run(_torch(), case)[1])
+    ref = golden(f"old_spectral/{case[0]}", lambda: _old_spectral_run(torch, case)[1])
     info, values = _old_spectral_run(npgrad, case, ref["state0"])
-    assert info == golden.json(f"old_spectral/{case[0]}/info", lambda: _old_spectral_run(_torch(), case)[0])
+    assert info == golden.json(f"old_spectral/{case[0]}/info", lambda: _old_spectral_run(torch, case)[0])
     values["state0"] = ref["state0"]
-    _close(values, ref, case[0], rtol=1e-9, atol=1e-12)
+    assert_tree_close(values, ref, case[0], rtol=1e-9, atol=1e-12)
 
 
 def test_old_api_refuses_uninitialized_parameters():
-    for lib in (npgrad, _torch()) if HAVE_TORCH else (npgrad,):
+    for lib in libraries():
         with pytest.raises(ValueError, match="^The module passed to `WeightNorm` can't have uninitialized "
                                              "parameters. Make sure to run the dummy forward before applying "
                                              "weight normalization$"):
@@ -726,10 +701,10 @@ def _train_run(lib, init_state=None):
 
 
 def test_training_run_matches_torch():
-    ref = golden("train", lambda: _train_run(_torch()))
+    ref = golden("train", lambda: _train_run(torch))
     values = _train_run(npgrad, ref["state0"])
     values["state0"] = ref["state0"]
-    _close(values, ref, "train", rtol=1e-9, atol=1e-12)
+    assert_tree_close(values, ref, "train", rtol=1e-9, atol=1e-12)
     assert ref["losses"][-1] < ref["losses"][0]
 
 

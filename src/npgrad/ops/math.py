@@ -38,10 +38,12 @@ SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 def _in_float64(fn, x, *args):
-    """``fn(x, *args)`` computed in float64 and returned in ``x``'s floating dtype."""
+    """``fn(x, *args)`` computed in float64 (``x`` and the arrays among ``args``) and returned in ``x``'s
+    floating dtype."""
     if x.dtype == np.float64:
         return fn(x, *args)
     with _ignore():                           # float64 results beyond float32's range round to inf
+        args = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
         return fn(x.astype(np.float64), *args).astype(x.dtype)
 
 
@@ -53,244 +55,199 @@ def _zeros_like(x, g):
     return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(g)), dtype=g.dtype)
 
 
+class _Unary(Function):
+    """Base of the one-input ops below, whose math is two short functions: ``forward`` returns
+    ``value(x)`` (a NumPy ufunc or a static method) and keeps what ``saves`` names (the input ``"x"``, the
+    output ``"y"``, both ``"xy"``, or nothing), ``backward`` returns ``grad(g, *kept)``. NumPy's warnings
+    are off in both (inf and NaN come out silently, as in PyTorch). Each subclass is its own op: ``Sinh``
+    records ``SinhBackward0``."""
+
+    saves = "x"
+
+    @classmethod
+    def forward(cls, ctx, x):
+        with _ignore():
+            y = cls.value(x)
+        ctx.save_for_backward(*(x if kept == "x" else y for kept in cls.saves))
+        return y
+
+    @classmethod
+    def backward(cls, ctx, g):
+        with _ignore():
+            return cls.grad(g, *ctx.saved_tensors)
+
+
 # --------------------------------------------------------------------------- trigonometric and hyperbolic
 
 
-class Tan(Function):
+class Tan(_Unary):
     """:math:`\\tan x`; :math:`d/dx = 1 + \\tan^2 x`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with _ignore():
-            y = np.tan(x)
-        ctx.save_for_backward(y)
-        return y
+    saves = "y"
+    value = np.tan
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def grad(g, y):
         return g * (1 + y * y)
 
 
-class Asin(Function):
+class Asin(_Unary):
     """:math:`\\arcsin x`; :math:`d/dx = 1/\\sqrt{1 - x^2}` (``inf`` at :math:`\\pm 1`)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            return np.arcsin(x)
+    value = np.arcsin
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g / np.sqrt(1 - x * x)
+    def grad(g, x):
+        return g / np.sqrt(1 - x * x)
 
 
-class Acos(Function):
+class Acos(_Unary):
     """:math:`\\arccos x`; :math:`d/dx = -1/\\sqrt{1 - x^2}` (``-inf`` at :math:`\\pm 1`)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            return np.arccos(x)
+    value = np.arccos
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return -g / np.sqrt(1 - x * x)
+    def grad(g, x):
+        return -g / np.sqrt(1 - x * x)
 
 
-class Atan(Function):
+class Atan(_Unary):
     """:math:`\\arctan x`; :math:`d/dx = 1/(1 + x^2)`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arctan(x)
+    value = np.arctan
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def grad(g, x):
         return g / (x * x + 1)
 
 
-class Sinh(Function):
+class Sinh(_Unary):
     """:math:`\\sinh x`; :math:`d/dx = \\cosh x`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            return np.sinh(x)
+    value = np.sinh
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g * np.cosh(x)
+    def grad(g, x):
+        return g * np.cosh(x)
 
 
-class Cosh(Function):
+class Cosh(_Unary):
     """:math:`\\cosh x`; :math:`d/dx = \\sinh x`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            return np.cosh(x)
+    value = np.cosh
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g * np.sinh(x)
+    def grad(g, x):
+        return g * np.sinh(x)
 
 
-class Asinh(Function):
+class Asinh(_Unary):
     """:math:`\\operatorname{arsinh} x`; :math:`d/dx = 1/\\sqrt{x^2 + 1}`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arcsinh(x)
+    value = np.arcsinh
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g / np.sqrt(x * x + 1)
+    def grad(g, x):
+        return g / np.sqrt(x * x + 1)
 
 
-class Acosh(Function):
+class Acosh(_Unary):
     """:math:`\\operatorname{arcosh} x`; :math:`d/dx = 1/\\sqrt{x^2 - 1}` (NaN below 1, ``inf`` at 1)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            return np.arccosh(x)
+    value = np.arccosh
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g / np.sqrt(x * x - 1)
+    def grad(g, x):
+        return g / np.sqrt(x * x - 1)
 
 
-class Atanh(Function):
+class Atanh(_Unary):
     """:math:`\\operatorname{artanh} x`; :math:`d/dx = 1/(1 - x^2)`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            return np.arctanh(x)
+    value = np.arctanh
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g / (1 - x * x)
+    def grad(g, x):
+        return g / (1 - x * x)
 
 
-class Sinc(Function):
+class Sinc(_Unary):
     """Normalised sinc :math:`\\sin(\\pi x)/(\\pi x)`, 1 at 0, computed in the input's precision as PyTorch does;
     :math:`d/dx = (\\pi x\\cos\\pi x - \\sin\\pi x)/(\\pi x^2)`, 0 at 0."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def value(x):
         px = x * x.dtype.type(math.pi)
-        with _ignore():
-            return np.where(x == 0, x.dtype.type(1), np.sin(px) / px)
+        return np.where(x == 0, x.dtype.type(1), np.sin(px) / px)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def grad(g, x):
         px = x * x.dtype.type(math.pi)
-        with _ignore():
-            d = (px * np.cos(px) - np.sin(px)) / (px * x)
+        d = (px * np.cos(px) - np.sin(px)) / (px * x)
         return g * np.where(x == 0, x.dtype.type(0), d)
 
 
 # --------------------------------------------------------------------------- exponential, error and gamma functions
 
 
-class Exp2(Function):
+class Exp2(_Unary):
     """:math:`2^x`; :math:`d/dx = 2^x \\log 2`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with _ignore():
-            y = np.exp2(x)
-        ctx.save_for_backward(y)
-        return y
+    saves = "y"
+    value = np.exp2
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
+    def grad(g, y):
         return g * (y * LN2)
 
 
-class Erfc(Function):
+class Erfc(_Unary):
     """:math:`\\operatorname{erfc} x = 1 - \\operatorname{erf} x`; :math:`d/dx = -2e^{-x^2}/\\sqrt\\pi`."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def value(x):
         return _in_float64(S.erfc, x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def grad(g, x):
         return g * (-TWO_OVER_SQRT_PI * np.exp(-x * x))
 
 
-class Erfinv(Function):
-    """Inverse error function; :math:`d/dy = \\tfrac{\\sqrt\\pi}{2} e^{x^2}`, :math:`x = \\operatorname{erfinv} y`."""
+class Erfinv(_Unary):
+    """Inverse error function; :math:`d/dy = \\tfrac{\\sqrt\\pi}{2} e^{x^2}`, :math:`x = \\operatorname{erfinv} y`
+    (recomputed from the input in backward, as PyTorch does: the output may be written in place)."""
 
     @staticmethod
-    def forward(ctx, x):
-        y = _in_float64(S.erfinv, x)
-        ctx.save_for_backward(y)
-        return y
+    def value(y):
+        return _in_float64(S.erfinv, y)
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        with _ignore():
-            return g * (0.5 * SQRT_PI * np.exp(y * y))
+    def grad(g, y):
+        x = _in_float64(S.erfinv, y)
+        return g * (0.5 * SQRT_PI * np.exp(x * x))
 
 
-class Lgamma(Function):
+class Lgamma(_Unary):
     """:math:`\\log|\\Gamma(x)|`; :math:`d/dx = \\psi(x)`."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def value(x):
         return _in_float64(S.lgamma, x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def grad(g, x):
         return g * _in_float64(S.digamma, x)
 
 
-class Digamma(Function):
+class Digamma(_Unary):
     """:math:`\\psi(x) = \\Gamma'(x)/\\Gamma(x)`; :math:`d/dx = \\psi'(x)`."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def value(x):
         return _in_float64(S.digamma, x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def grad(g, x):
         return g * _in_float64(S.trigamma, x)
 
 
@@ -325,32 +282,29 @@ class Mvlgamma(Function):
         return g * total.astype(x.dtype), None
 
 
-class I0(Function):
+class I0(_Unary):
     """Modified Bessel function :math:`I_0(x)`; :math:`d/dx = I_1(x)`."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def value(x):
         return _in_float64(S.i0, x)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
+    def grad(g, x):
         return g * _in_float64(S.i1, x)
 
 
-class SpecialI0E(Function):
+class SpecialI0E(_Unary):
     """:math:`e^{-|x|} I_0(x)`; :math:`d/dx = e^{-|x|} I_1(x) - \\operatorname{sgn}(x)\\,e^{-|x|} I_0(x)`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _in_float64(S.i0e, x)
-        ctx.save_for_backward(x, y)
-        return y
+    saves = "xy"
 
     @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
+    def value(x):
+        return _in_float64(S.i0e, x)
+
+    @staticmethod
+    def grad(g, x, y):
         return g * (_in_float64(S.i1e, x) - np.sign(x) * y)
 
 
@@ -361,106 +315,92 @@ def _safe_away_from_zero(x):
     return np.where(not_tiny, x, x.dtype.type(eps)), not_tiny
 
 
-class SpecialI1(Function):
+class SpecialI1(_Unary):
     """:math:`I_1(x)`; :math:`d/dx = I_0(x) - I_1(x)/x`, exactly 1/2 at 0."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _in_float64(S.i1, x)
-        ctx.save_for_backward(x, y)
-        return y
+    saves = "xy"
 
     @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
+    def value(x):
+        return _in_float64(S.i1, x)
+
+    @staticmethod
+    def grad(g, x, y):
         safe, not_tiny = _safe_away_from_zero(x)
-        with _ignore():
-            d = _in_float64(S.i0, safe) - y / safe
+        d = _in_float64(S.i0, safe) - y / safe
         return g * np.where(not_tiny, d, x.dtype.type(0.5))
 
 
-class SpecialI1E(Function):
+class SpecialI1E(_Unary):
     """:math:`e^{-|x|} I_1(x)`; :math:`d/dx = e^{-|x|} I_0(x) - e^{-|x|} I_1(x)(\\operatorname{sgn} x + 1/x)`,
     exactly 1/2 at 0."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _in_float64(S.i1e, x)
-        ctx.save_for_backward(x, y)
-        return y
+    saves = "xy"
 
     @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
+    def value(x):
+        return _in_float64(S.i1e, x)
+
+    @staticmethod
+    def grad(g, x, y):
         safe, not_tiny = _safe_away_from_zero(x)
-        with _ignore():
-            d = _in_float64(S.i0e, safe) - y * (np.sign(safe) + 1 / safe)
+        d = _in_float64(S.i0e, safe) - y * (np.sign(safe) + 1 / safe)
         return g * np.where(not_tiny, d, x.dtype.type(0.5))
 
 
-class SpecialNdtri(Function):
+class SpecialNdtri(_Unary):
     """Standard normal quantile :math:`\\Phi^{-1}(p)`; :math:`d/dp = \\sqrt{2\\pi}\\,e^{x^2/2}`."""
 
-    @staticmethod
-    def forward(ctx, p):
-        y = _in_float64(S.ndtri, p)
-        ctx.save_for_backward(y)
-        return y
+    saves = "y"
 
     @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        with _ignore():
-            return g * (SQRT_2PI * np.exp(y * y / 2))
+    def value(x):
+        return _in_float64(S.ndtri, x)
+
+    @staticmethod
+    def grad(g, y):
+        return g * (SQRT_2PI * np.exp(y * y / 2))
 
 
-class SpecialLogNdtr(Function):
+class SpecialLogNdtr(_Unary):
     """:math:`\\log\\Phi(x)`; :math:`d/dx = e^{-x^2/2 - \\log\\Phi(x)}/\\sqrt{2\\pi}`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _in_float64(S.log_ndtr, x)
-        ctx.save_for_backward(x, y)
-        return y
+    saves = "xy"
 
     @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        with _ignore():
-            return g / SQRT_2PI * np.exp(-(y + x * x / 2))
+    def value(x):
+        return _in_float64(S.log_ndtr, x)
+
+    @staticmethod
+    def grad(g, x, y):
+        return g / SQRT_2PI * np.exp(-(y + x * x / 2))
 
 
-class SpecialErfcx(Function):
+class SpecialErfcx(_Unary):
     """:math:`e^{x^2}\\operatorname{erfc} x`; :math:`d/dx = 2x\\operatorname{erfcx}(x) - 2/\\sqrt\\pi`."""
 
-    @staticmethod
-    def forward(ctx, x):
-        y = _in_float64(S.erfcx, x)
-        ctx.save_for_backward(x, y)
-        return y
+    saves = "xy"
 
     @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        with _ignore():
-            return g * (2 * x * y - TWO_OVER_SQRT_PI)
+    def value(x):
+        return _in_float64(S.erfcx, x)
+
+    @staticmethod
+    def grad(g, x, y):
+        return g * (2 * x * y - TWO_OVER_SQRT_PI)
 
 
-class SpecialEntr(Function):
+class SpecialEntr(_Unary):
     """Entropy term :math:`-x\\log x` (0 at 0, :math:`-\\infty` below); :math:`d/dx = -(1 + \\log x)`."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with _ignore():
-            y = np.where(x > 0, -x * np.log(x), np.where(x == 0, x.dtype.type(0), x.dtype.type(-np.inf)))
+    def value(x):
+        y = np.where(x > 0, -x * np.log(x), np.where(x == 0, x.dtype.type(0), x.dtype.type(-np.inf)))
         return np.where(np.isnan(x), x, y).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with _ignore():
-            return g * -(1 + np.log(x))
+    def grad(g, x):
+        return g * -(1 + np.log(x))
 
 
 class Logit(Function):
@@ -491,16 +431,17 @@ class Logit(Function):
         return np.where(outside, g.dtype.type(fill), d), None
 
 
-class Frac(Function):
+class Frac(_Unary):
     """Fractional part :math:`x - \\operatorname{trunc}(x)`; the gradient passes unchanged."""
 
-    @staticmethod
-    def forward(ctx, x):
-        with _ignore():
-            return x - np.trunc(x)
+    saves = ""
 
     @staticmethod
-    def backward(ctx, g):
+    def value(x):
+        return x - np.trunc(x)
+
+    @staticmethod
+    def grad(g):
         return g
 
 
@@ -619,35 +560,26 @@ class Fmax(Function):
     """Elementwise maximum that ignores NaN (a NaN only where both are NaN); on ties the gradient goes to
     ``a``, and where ``b`` is NaN too."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmax(a, b)
+    value, a_wins = np.fmax, np.greater_equal
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return cls.value(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         with _ignore():
-            to_a = (a >= b) | np.isnan(b)
+            to_a = cls.a_wins(a, b) | np.isnan(b)
         zero = g.dtype.type(0)
         return np.where(to_a, g, zero), np.where(to_a, zero, g)
 
 
-class Fmin(Function):
-    """Elementwise minimum that ignores NaN; on ties the gradient goes to ``a``."""
+class Fmin(Fmax):
+    """Elementwise minimum that ignores NaN; on ties the gradient goes to ``a``, and where ``b`` is NaN."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmin(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        with _ignore():
-            to_a = (a <= b) | np.isnan(b)
-        zero = g.dtype.type(0)
-        return np.where(to_a, g, zero), np.where(to_a, zero, g)
+    value, a_wins = np.fmin, np.less_equal
 
 
 class FloatPower(Function):
@@ -676,46 +608,31 @@ class FloatPower(Function):
 class Logaddexp(Function):
     """:math:`\\log(e^a + e^b)`; :math:`\\partial/\\partial a = 1/(1 + e^{b - a})`."""
 
-    @staticmethod
-    def forward(ctx, a, b):
+    value, exp = np.logaddexp, np.exp
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
         with _ignore():
-            return np.logaddexp(a, b)
+            return cls.value(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         with _ignore():
-            return g / (1 + np.exp(b - a)), g / (1 + np.exp(a - b))
+            return g / (1 + cls.exp(b - a)), g / (1 + cls.exp(a - b))
 
 
-class Logaddexp2(Function):
+class Logaddexp2(Logaddexp):
     """:math:`\\log_2(2^a + 2^b)`; :math:`\\partial/\\partial a = 1/(1 + 2^{b - a})`."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with _ignore():
-            return np.logaddexp2(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        with _ignore():
-            return g / (1 + np.exp2(b - a)), g / (1 + np.exp2(a - b))
+    value, exp = np.logaddexp2, np.exp2
 
 
-def _xlogy_array(x, y):
-    """:math:`x\\log y`, 0 where :math:`x = 0` (unless :math:`y` is NaN)."""
+def _x_log(x, y, log):
+    """``x * log(y)`` (``log`` is ``np.log`` or ``np.log1p``), 0 where :math:`x = 0` (unless :math:`y` is NaN)."""
     with _ignore():
-        out = np.where(x == 0, x.dtype.type(0), x * np.log(y))
-    return np.where(np.isnan(y), y, out).astype(np.result_type(x, y), copy=False)
-
-
-def _xlog1py_array(x, y):
-    """:math:`x\\log(1 + y)`, 0 where :math:`x = 0` (unless :math:`y` is NaN)."""
-    with _ignore():
-        out = np.where(x == 0, x.dtype.type(0), x * np.log1p(y))
+        out = np.where(x == 0, x.dtype.type(0), x * log(y))
     return np.where(np.isnan(y), y, out).astype(np.result_type(x, y), copy=False)
 
 
@@ -723,42 +640,30 @@ class Xlogy(Function):
     """:math:`x\\log y` (0 at :math:`x = 0`); :math:`\\partial/\\partial x = \\log y` (0 where :math:`x = 0,
     y \\le 0`), :math:`\\partial/\\partial y = x/y`."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return _xlogy_array(x, y)
+    log, pole = np.log, 0           # log(y) goes to -inf as y goes to pole
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def forward(cls, ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return _x_log(x, y, cls.log)
+
+    @classmethod
+    def backward(cls, ctx, g):
         x, y = ctx.saved_tensors
         gx = gy = None
         with _ignore():
             if ctx.needs_input_grad[0]:
-                gx = np.where((x == 0) & (y <= 0), g.dtype.type(0), _xlogy_array(g, y))
+                gx = np.where((x == 0) & (y <= cls.pole), g.dtype.type(0), _x_log(g, y, cls.log))
             if ctx.needs_input_grad[1]:
-                gy = g * x / y
+                gy = g * x / (y - cls.pole)
         return gx, gy
 
 
-class SpecialXlog1Py(Function):
+class SpecialXlog1Py(Xlogy):
     """:math:`x\\log(1 + y)`; :math:`\\partial/\\partial x = \\log(1 + y)` (0 where :math:`x = 0, y \\le -1`),
     :math:`\\partial/\\partial y = x/(1 + y)`."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return _xlog1py_array(x, y)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        gx = gy = None
-        with _ignore():
-            if ctx.needs_input_grad[0]:
-                gx = np.where((x == 0) & (y <= -1), g.dtype.type(0), _xlog1py_array(g, y))
-            if ctx.needs_input_grad[1]:
-                gy = g * x / (y + 1)
-        return gx, gy
+    log, pole = np.log1p, -1        # log1p(y) goes to -inf as y goes to -1
 
 
 class Nextafter(Function):
@@ -779,27 +684,31 @@ class Nextafter(Function):
 
 
 class Igamma(Function):
-    """Regularised incomplete gamma :math:`P(a, x)` (``upper``: :math:`Q(a, x)`);
+    """Regularised lower incomplete gamma :math:`P(a, x)`;
     :math:`\\partial P/\\partial x = x^{a-1}e^{-x}/\\Gamma(a)`. PyTorch has no derivative in :math:`a`."""
 
-    @staticmethod
-    def forward(ctx, a, x, upper):
-        ctx.save_for_backward(a, x)
-        ctx.upper = upper
-        fn = S.igammac if upper else S.igamma
-        if a.dtype == np.float64:
-            return fn(a, x)
-        return fn(a.astype(np.float64), x.astype(np.float64)).astype(a.dtype)
+    upper = False
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def forward(cls, ctx, a, x):
+        ctx.save_for_backward(a, x)
+        return _in_float64(S.igammac if cls.upper else S.igamma, a, x)
+
+    @classmethod
+    def backward(cls, ctx, g):
         a, x = ctx.saved_tensors
-        name = "igammac" if ctx.upper else "igamma"
         if ctx.needs_input_grad[0]:
-            raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+            raise NotImplementedError(f"the derivative for '{cls.__name__.lower()}: input' is not implemented.")
         with _ignore():
             d = np.exp((a - 1) * np.log(x) - x - _in_float64(S.lgamma, a))
-        return None, (-g * d if ctx.upper else g * d)
+        return None, (-g * d if cls.upper else g * d)
+
+
+class Igammac(Igamma):
+    """Regularised upper incomplete gamma :math:`Q(a, x) = 1 - P(a, x)`; :math:`\\partial Q/\\partial x =
+    -x^{a-1}e^{-x}/\\Gamma(a)`."""
+
+    upper = True
 
 
 class SpecialZeta(Function):
@@ -809,9 +718,7 @@ class SpecialZeta(Function):
     @staticmethod
     def forward(ctx, x, q):
         ctx.save_for_backward(x, q)
-        if x.dtype == np.float64:
-            return S.zeta(x, q)
-        return S.zeta(x.astype(np.float64), q.astype(np.float64)).astype(x.dtype)
+        return _in_float64(S.zeta, x, q)
 
     @staticmethod
     def backward(ctx, g):
@@ -1000,7 +907,7 @@ def _igamma(a, x, upper):
     dt, a, x = _promoted(a, x)
     if dt.kind != "f":
         raise _not_for("igammac" if upper else "igamma", dt)
-    return _bapply(Igamma, _as_operand(a, dt), _as_operand(x, dt), upper=upper)
+    return _bapply(Igammac if upper else Igamma, _as_operand(a, dt), _as_operand(x, dt))
 
 
 def igamma(a, x):
@@ -1020,18 +927,20 @@ def zeta(x, q):
 
 def fmax(a, b):
     """Elementwise maximum that ignores NaN (any dtype)."""
-    dt, a, b = _promoted(a, b)
-    if dt.kind != "f":
-        return Tensor._wrap(np.asarray(np.maximum(_as_array(a, dt), _as_array(b, dt))))
-    return _bapply(Fmax, _as_operand(a, dt), _as_operand(b, dt))
+    return _nan_ignoring(Fmax, np.maximum, a, b)
 
 
 def fmin(a, b):
     """Elementwise minimum that ignores NaN (any dtype)."""
+    return _nan_ignoring(Fmin, np.minimum, a, b)
+
+
+def _nan_ignoring(fn, integer_fn, a, b):
+    """``fn`` in the promoted dtype of ``a`` and ``b``; integers (no NaN, no gradient) take ``integer_fn``."""
     dt, a, b = _promoted(a, b)
     if dt.kind != "f":
-        return Tensor._wrap(np.asarray(np.minimum(_as_array(a, dt), _as_array(b, dt))))
-    return _bapply(Fmin, _as_operand(a, dt), _as_operand(b, dt))
+        return Tensor._wrap(np.asarray(integer_fn(_as_array(a, dt), _as_array(b, dt))))
+    return _bapply(fn, _as_operand(a, dt), _as_operand(b, dt))
 
 
 def _as_array(x, dt):

@@ -124,6 +124,12 @@ def _add_scaled(input, product, beta, alpha):
     return AddScaled.apply(input, product, beta, alpha)
 
 
+def _scaled_inplace(fn, self, a, b, beta, alpha):
+    """The in-place form of ``fn(self, a, b, beta=beta, alpha=alpha)`` (``addmm_`` from ``addmm`` ...): the
+    result is written into ``self``."""
+    return self._apply_inplace((lambda s, x, y: fn(s, x, y, beta=beta, alpha=alpha), a, b))
+
+
 def _check_same_shape(self, shape):
     if tuple(self.shape) != tuple(shape):
         raise RuntimeError(f"Bad in-place call: input tensor size {list(self.shape)} and output tensor size "
@@ -142,6 +148,12 @@ def _mm_checks(input, mat1, mat2):
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
                            f"{mat2.shape[0]}x{mat2.shape[1]})")
+    _addmm_dtype_checks(input, mat1, mat2)
+    return (mat1.shape[0], mat2.shape[1])
+
+
+def _addmm_dtype_checks(input, mat1, mat2):
+    """PyTorch's dtype checks of ``addmm`` (and of ``addbmm``, which runs it on the batch)."""
     if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_scalar_name(input._data.dtype)} and "
                            f"{_scalar_name(mat2._data.dtype)}")
@@ -149,7 +161,6 @@ def _mm_checks(input, mat1, mat2):
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_scalar_name(mat1._data.dtype)} and "
                            f"{_scalar_name(mat2._data.dtype)}")
     _check_bool_matmul(mat1, "addmm_impl_cpu_")
-    return (mat1.shape[0], mat2.shape[1])
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -169,9 +180,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 
 def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-    shape = _mm_checks(self, mat1, mat2)
-    _check_same_shape(self, shape)
-    return self._apply_inplace((lambda s, a, b: addmm(s, a, b, beta=beta, alpha=alpha), mat1, mat2))
+    _check_same_shape(self, _mm_checks(self, mat1, mat2))
+    return _scaled_inplace(addmm, self, mat1, mat2, beta, alpha)
 
 
 def _mv_checks(input, mat, vec):
@@ -203,9 +213,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 
 def addmv_(self, mat, vec, *, beta=1, alpha=1):
-    shape = _mv_checks(self, mat, vec)
-    _check_same_shape(self, shape)
-    return self._apply_inplace((lambda s, a, b: addmv(s, a, b, beta=beta, alpha=alpha), mat, vec))
+    _check_same_shape(self, _mv_checks(self, mat, vec))
+    return _scaled_inplace(addmv, self, mat, vec, beta, alpha)
 
 
 def _check_addr_scalar(dt, value, label):
@@ -241,7 +250,7 @@ def addr_(self, vec1, vec2, *, beta=1, alpha=1):
     if vec1.ndim == 1 and vec2.ndim == 1 and tuple(self.shape) != (vec1.shape[0], vec2.shape[0]):
         raise RuntimeError(f"size mismatch, input: {list(self.shape)}, v1: {list(vec1.shape)}, "
                            f"v2: {list(vec2.shape)}")
-    return self._apply_inplace((lambda s, a, b: addr(s, a, b, beta=beta, alpha=alpha), vec1, vec2))
+    return _scaled_inplace(addr, self, vec1, vec2, beta, alpha)
 
 
 def _size(t, d):
@@ -249,12 +258,16 @@ def _size(t, d):
     return t.shape[_wrap_dim(d, t.ndim)]
 
 
-def _bmm_checks(input, batch1, batch2):
-    shape = (_size(batch1, 0), _size(batch1, 1), _size(batch2, 2))
-    _check_expand(input, shape)
+def _check_batches(batch1, batch2):
     for t, name in ((batch1, "batch1"), (batch2, "batch2")):
         if t.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
+
+
+def _bmm_checks(input, batch1, batch2):
+    shape = (_size(batch1, 0), _size(batch1, 1), _size(batch2, 2))
+    _check_expand(input, shape)
+    _check_batches(batch1, batch2)
     if batch2.shape[:2] != (batch1.shape[0], batch1.shape[2]):
         raise RuntimeError("Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{batch1.shape[0]}, {batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
@@ -283,18 +296,15 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 
 def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    shape = _bmm_checks(self, batch1, batch2)
-    _check_same_shape(self, shape)
-    return self._apply_inplace((lambda s, a, b: baddbmm(s, a, b, beta=beta, alpha=alpha), batch1, batch2))
+    _check_same_shape(self, _bmm_checks(self, batch1, batch2))
+    return _scaled_inplace(baddbmm, self, batch1, batch2, beta, alpha)
 
 
 def _addbmm_checks(input, batch1, batch2, inplace):
     shape = (_size(batch1, 1), _size(batch2, 2))
     if not inplace:
         _check_expand(input, shape)
-    for t, name in ((batch1, "batch1"), (batch2, "batch2")):
-        if t.ndim != 3:
-            raise RuntimeError(f"{name} must be a 3D tensor")
+    _check_batches(batch1, batch2)
     if batch1.shape[0] != batch2.shape[0]:
         raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {batch1.shape[0]} and "
                            f"{batch2.shape[0]}")
@@ -303,13 +313,7 @@ def _addbmm_checks(input, batch1, batch2, inplace):
                            f"{batch2.shape[1]}x{batch2.shape[2]})")
     if inplace and tuple(input.shape) != shape:
         raise RuntimeError("self tensor does not match matmul output shape")
-    if input._data.dtype != batch2._data.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_scalar_name(input._data.dtype)} and "
-                           f"{_scalar_name(batch2._data.dtype)}")
-    if batch1._data.dtype != batch2._data.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_scalar_name(batch1._data.dtype)} and "
-                           f"{_scalar_name(batch2._data.dtype)}")
-    _check_bool_matmul(batch1, "addmm_impl_cpu_")
+    _addmm_dtype_checks(input, batch1, batch2)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -331,11 +335,12 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
     _addbmm_checks(self, batch1, batch2, True)
-    return self._apply_inplace((lambda s, a, b: addbmm(s, a, b, beta=beta, alpha=alpha), batch1, batch2))
+    return _scaled_inplace(addbmm, self, batch1, batch2, beta, alpha)
 
 
 def chain_matmul(*matrices, out=None):
-    """The product of two or more matrices, multiplied in the order of least work (matrix chain order).
+    """The product of matrices, multiplied in the order of least work (matrix chain order): ``linalg.multi_dot``
+    of them (a copy of a single one).
 
     Deprecated in PyTorch in favour of ``linalg.multi_dot``; it warns once, as PyTorch does.
 
@@ -357,46 +362,9 @@ def chain_matmul(*matrices, out=None):
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     if len(matrices) == 1:
         return matrices[0].clone()
-    for i, m in enumerate(matrices[1:]):
-        if m._data.dtype != matrices[0]._data.dtype:
-            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{_scalar_name(matrices[0]._data.dtype)} and tensor {i + 1} is "
-                               f"{_scalar_name(m._data.dtype)}")
-    for i in range(len(matrices) - 1):
-        if matrices[i].shape[1] != matrices[i + 1].shape[0]:
-            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(matrices[i].shape)} and "
-                               f"{list(matrices[i + 1].shape)} cannot be multiplied")
-    return _multiply_chain(matrices)
+    from ..linalg import multi_dot
 
-
-def _multiply_chain(ms):
-    """The product of matrices ``ms`` parenthesised to cost the fewest multiplications."""
-    n = len(ms)
-    if n == 2:
-        return matmul(ms[0], ms[1])
-    if n == 3:
-        a, b, c, d = ms[0].shape[0], ms[1].shape[0], ms[2].shape[0], ms[2].shape[1]
-        if (a * c) * (b + d) > (b * d) * (a + c):
-            return matmul(ms[0], matmul(ms[1], ms[2]))
-        return matmul(matmul(ms[0], ms[1]), ms[2])
-    dims = [m.shape[0] for m in ms] + [ms[-1].shape[1]]
-    cost = [[0] * n for _ in range(n)]
-    split = [[0] * n for _ in range(n)]
-    for length in range(1, n):
-        for i in range(n - length):
-            j = i + length
-            cost[i][j] = None
-            for k in range(i, j):
-                q = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
-                if cost[i][j] is None or q < cost[i][j]:
-                    cost[i][j], split[i][j] = q, k
-
-    def product(i, j):
-        if i == j:
-            return ms[i]
-        return matmul(product(i, split[i][j]), product(split[i][j] + 1, j))
-
-    return product(0, n - 1)
+    return multi_dot(matrices)
 
 
 def kron(input, other):
@@ -555,23 +523,9 @@ def cross(input, other, dim=None):
         dim = next((i for i, s in enumerate(input.shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
-    if input.ndim != other.ndim:
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    d = _wrap_dim(dim, input.ndim)
-    if input.shape[d] != 3 or other.shape[d] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
-                           f"{other.shape[d]}")
-    broadcast_shape(tuple(input.shape), tuple(other.shape))
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"expected scalar type {_scalar_name(input._data.dtype)} but found "
-                           f"{_scalar_name(other._data.dtype)}")
+    from ..linalg import cross as linalg_cross
 
-    def part(t, i):
-        return t[(slice(None),) * d + (slice(i, i + 1),)]
-
-    a0, a1, a2 = (part(input, i) for i in range(3))
-    b0, b1, b2 = (part(other, i) for i in range(3))
-    return cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+    return linalg_cross(input, other, dim=dim)
 
 
 def dist(input, other, p=2):

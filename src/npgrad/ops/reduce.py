@@ -245,20 +245,3 @@ class CumProd(Function):
             cp = np.cumprod(others, axis=-1)
             out[..., k] = np.sum(gm[..., k:] * cp[..., k:], axis=-1)
         return np.moveaxis(out, -1, d), None
-
-
-class Norm2(Function):
-    """Euclidean norm with gradient 0 at the zero vector, as in PyTorch."""
-
-    @staticmethod
-    def forward(ctx, x, dims, keepdim):
-        out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
-        ctx.c = (x, out, dims, keepdim)
-        return _c(out if keepdim else (np.squeeze(out, axis=dims) if dims else out.reshape(())))
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out, dims, keepdim = ctx.c
-        g = _expand_back(g, x.shape, dims, keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(out == 0, 0, g * x / out), None, None

@@ -51,6 +51,7 @@ class _Linear(Function):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
                                f"{w.shape[1]}x{w.shape[0]})")
         ctx.save_for_backward(x, w)
+        ctx.grads_owned = True  # backward hands over fresh arrays nobody else holds: a leaf adopts them
         y = np.matmul(x, w.T, out=memory.empty(x.shape[:-1] + w.shape[:1], np.result_type(x, w)))
         if b is not None:
             y += b
@@ -65,7 +66,8 @@ class _Linear(Function):
         gw = gb = None
         rows = math.prod(g.shape[:-1])     # explicit: a -1 cannot be inferred when a size is 0
         if ctx.needs_input_grad[1]:
-            gw = g.reshape(rows, g.shape[-1]).T @ x.reshape(rows, x.shape[-1])
+            gw = np.matmul(g.reshape(rows, g.shape[-1]).T, x.reshape(rows, x.shape[-1]),
+                           out=memory.empty(w.shape, np.result_type(g, x)))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = g.reshape(rows, g.shape[-1]).sum(0)
         return gx, gw, gb
