@@ -75,10 +75,9 @@ _LN2_HI_D = 6.93147180369123816490e-01   # fdlibm split for float64
 _LN2_LO_D = 1.90821492927058770002e-10
 
 
-@njit(fastmath=_POLY_FLAGS, error_model="numpy")
-def _exp_f32(x):
-    # below -103 the true result rounds to 0 in float32
-    x = min(max(x, np.float32(-103.0)), np.float32(88.72283))
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _exp_reduce_f32(x):
+    """``x = n ln2 + r`` with ``|r| <= ln2/2`` (``x`` already clamped): ``(n, e^r - 1)``."""
     # round to nearest by the 1.5 * 2^23 shifter: stays in float32 and vectorises
     n = (x * np.float32(_LOG2E) + np.float32(12582912.0)) - np.float32(12582912.0)
     r = x - n * np.float32(_LN2_HI_F)
@@ -89,44 +88,69 @@ def _exp_f32(x):
     p = p * r + np.float32(4.1665795894e-2)
     p = p * r + np.float32(1.6666665459e-1)
     p = p * r + np.float32(5.0000001201e-1)
-    p = p * (r * r) + r + np.float32(1.0)
-    # 2^n as 2^h * 2^(n-h): both factors stay normal over the whole clamp range
-    ni = np.int32(n)
+    return n, p * (r * r) + r
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _two_pow_f32(ni):
+    """``2^ni`` as two factors ``2^h, 2^(ni-h)``: both stay normal over the whole clamp range."""
     h = ni >> np.int32(1)
     two_h = _f32_from_i32(np.int32((h + np.int32(127)) << np.int32(23)))
     two_rest = _f32_from_i32(np.int32((ni - h + np.int32(127)) << np.int32(23)))
-    return p * two_h * two_rest
+    return two_h, two_rest
 
 
 @njit(fastmath=_POLY_FLAGS, error_model="numpy")
-def _exp_f64(x):
-    x = min(max(x, -745.2), 709.782712893384)
+def _exp_f32(x):
+    # below -103 the true result rounds to 0 in float32
+    x = min(max(x, np.float32(-103.0)), np.float32(88.72283))
+    n, p = _exp_reduce_f32(x)
+    two_h, two_rest = _two_pow_f32(np.int32(n))
+    return (p + np.float32(1.0)) * two_h * two_rest
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _exp_reduce_f64(x):
+    """``x = n ln2 + r`` with ``|r| <= ln2/2`` (``x`` already clamped): ``(shifted, n, r, q)`` with
+    ``e^r = 1 + r + r^2 q`` (``shifted`` holds ``n`` in its low mantissa bits)."""
     shifted = x * _LOG2E + 6755399441055744.0
     n = shifted - 6755399441055744.0
     r = x - n * _LN2_HI_D
     r = r - n * _LN2_LO_D
     # Taylor series of e^r to degree 13; |r| <= ln2/2 so the tail is < 1e-17
-    p = 1.6059043836821613e-10
-    p = p * r + 2.08767569878681e-09
-    p = p * r + 2.505210838544172e-08
-    p = p * r + 2.755731922398589e-07
-    p = p * r + 2.7557319223985893e-06
-    p = p * r + 2.48015873015873e-05
-    p = p * r + 0.0001984126984126984
-    p = p * r + 0.001388888888888889
-    p = p * r + 0.008333333333333333
-    p = p * r + 0.041666666666666664
-    p = p * r + 0.16666666666666666
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    # 2^n as 2^h * 2^(n-h): both factors stay normal over the whole clamp range
-    # n as an integer from the shifter's low mantissa bits: AVX2 has no vector
-    # float64 -> int64 conversion, but integer subtraction vectorises
+    q = 1.6059043836821613e-10
+    q = q * r + 2.08767569878681e-09
+    q = q * r + 2.505210838544172e-08
+    q = q * r + 2.755731922398589e-07
+    q = q * r + 2.7557319223985893e-06
+    q = q * r + 2.48015873015873e-05
+    q = q * r + 0.0001984126984126984
+    q = q * r + 0.001388888888888889
+    q = q * r + 0.008333333333333333
+    q = q * r + 0.041666666666666664
+    q = q * r + 0.16666666666666666
+    q = q * r + 0.5
+    return shifted, n, r, q
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _two_pow_f64(shifted):
+    """``2^n`` as two normal factors, ``n`` taken from the shifter's low mantissa bits: AVX2 has no
+    vector float64 -> int64 conversion, but integer subtraction vectorises."""
     ni = _i64_from_f64(shifted) - np.int64(0x4338000000000000)
     h = ni >> np.int64(1)
     two_h = _f64_from_i64(np.int64((h + np.int64(1023)) << np.int64(52)))
     two_rest = _f64_from_i64(np.int64((ni - h + np.int64(1023)) << np.int64(52)))
+    return two_h, two_rest
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _exp_f64(x):
+    x = min(max(x, -745.2), 709.782712893384)
+    shifted, n, r, q = _exp_reduce_f64(x)
+    p = q * r + 1.0
+    p = p * r + 1.0
+    two_h, two_rest = _two_pow_f64(shifted)
     return p * two_h * two_rest
 
 

@@ -47,8 +47,8 @@ from numba import njit, types
 from numba.extending import overload
 
 from .. import memory
-from ._fastmath import (_POLY_FLAGS, _f32_from_i32, _f64_from_i64, _i64_from_f64, _two_artanh_f32,
-                        _two_artanh_f64, fast_exp)
+from ._fastmath import (_POLY_FLAGS, _exp_reduce_f32, _exp_reduce_f64, _two_artanh_f32, _two_artanh_f64,
+                        _two_pow_f32, _two_pow_f64, fast_exp)
 from .special import erf_with_exp
 
 __all__ = ["relu", "relu_backward", "leaky_relu", "leaky_relu_backward", "elu", "gelu", "silu", "softplus",
@@ -96,26 +96,13 @@ def _at_overload(g, i):
 # x = n ln2 + r as in _fastmath: e^x = 2^n (1 + p(r)) and e^x - 1 = 2^n p(r) + (2^n - 1), with
 # p(r) = e^r - 1 from the same polynomial; from n = 25 (float32) or 54 (float64) on, e^x - 1 is e^x
 # minus 1, which loses nothing there.
-_LOG2E = 1.4426950408889634
 
 
 @njit(fastmath=_POLY_FLAGS, error_model="numpy")
 def _exp_expm1_f32(x):
     xc = min(max(x, np.float32(-103.0)), np.float32(88.72283))
-    n = (xc * np.float32(_LOG2E) + np.float32(12582912.0)) - np.float32(12582912.0)
-    r = xc - n * np.float32(0.693359375)
-    r = r - n * np.float32(-2.12194440e-4)
-    p = np.float32(1.9875691500e-4)
-    p = p * r + np.float32(1.3981999507e-3)
-    p = p * r + np.float32(8.3334519073e-3)
-    p = p * r + np.float32(4.1665795894e-2)
-    p = p * r + np.float32(1.6666665459e-1)
-    p = p * r + np.float32(5.0000001201e-1)
-    p = p * (r * r) + r
-    ni = np.int32(n)
-    h = ni >> np.int32(1)
-    two_h = _f32_from_i32(np.int32((h + np.int32(127)) << np.int32(23)))
-    two_rest = _f32_from_i32(np.int32((ni - h + np.int32(127)) << np.int32(23)))
+    n, p = _exp_reduce_f32(xc)
+    two_h, two_rest = _two_pow_f32(np.int32(n))
     e = (p + np.float32(1.0)) * two_h * two_rest
     t = two_h * two_rest
     em1 = t * p + (t - np.float32(1.0)) if n < np.float32(25.0) else e - np.float32(1.0)
@@ -136,27 +123,9 @@ def _exp_expm1_f32(x):
 @njit(fastmath=_POLY_FLAGS, error_model="numpy")
 def _exp_expm1_f64(x):
     xc = min(max(x, -745.2), 709.782712893384)
-    shifted = xc * _LOG2E + 6755399441055744.0
-    n = shifted - 6755399441055744.0
-    r = xc - n * 6.93147180369123816490e-01
-    r = r - n * 1.90821492927058770002e-10
-    p = 1.6059043836821613e-10
-    p = p * r + 2.08767569878681e-09
-    p = p * r + 2.505210838544172e-08
-    p = p * r + 2.755731922398589e-07
-    p = p * r + 2.7557319223985893e-06
-    p = p * r + 2.48015873015873e-05
-    p = p * r + 0.0001984126984126984
-    p = p * r + 0.001388888888888889
-    p = p * r + 0.008333333333333333
-    p = p * r + 0.041666666666666664
-    p = p * r + 0.16666666666666666
-    p = p * r + 0.5
-    p = p * (r * r) + r
-    ni = _i64_from_f64(shifted) - np.int64(0x4338000000000000)
-    h = ni >> np.int64(1)
-    two_h = _f64_from_i64(np.int64((h + np.int64(1023)) << np.int64(52)))
-    two_rest = _f64_from_i64(np.int64((ni - h + np.int64(1023)) << np.int64(52)))
+    shifted, n, r, q = _exp_reduce_f64(xc)
+    p = q * (r * r) + r
+    two_h, two_rest = _two_pow_f64(shifted)
     e = (p + 1.0) * two_h * two_rest
     t = two_h * two_rest
     em1 = t * p + (t - 1.0) if n < 54.0 else e - 1.0
