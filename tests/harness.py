@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 
 import npgrad
 from npgrad.autograd import gradcheck
@@ -70,6 +71,48 @@ def assert_tree_close(actual, expected, key, rtol=1e-10, atol=1e-12):
         assert actual.shape == expected.shape, (key, actual.shape, expected.shape)
         assert actual.dtype == expected.dtype, (key, actual.dtype, expected.dtype)
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=key)
+
+
+def encode(v):
+    """Tensors become (dtype name, array, requires_grad); None becomes "None"; containers recurse."""
+    if hasattr(v, "detach") and hasattr(v, "dtype") and hasattr(v, "shape"):
+        return ("T", str(v.dtype).split(".")[-1], np.array(v.detach().numpy()), bool(v.requires_grad))
+    if v is None:
+        return "None"
+    if isinstance(v, dict):
+        return {str(k): encode(x) for k, x in v.items()}
+    if isinstance(v, (tuple, list)):
+        return type(v)(encode(x) for x in v)
+    return v
+
+
+def check_encoded(got, ref, path="result", *, tol, tol64=None, scalar_tol):
+    """``got`` against ``ref`` (both from :func:`encode`): same structure, types, shapes and dtypes;
+    arrays within ``tol`` = (rtol, atol) (``tol64`` for float64 arrays when given), Python floats within
+    ``scalar_tol`` = (rel, abs), everything else equal."""
+    if isinstance(ref, dict):
+        assert isinstance(got, dict), path
+        assert list(got) == list(ref), f"{path}: {list(got)} vs {list(ref)}"
+        for k in ref:
+            check_encoded(got[k], ref[k], f"{path}[{k!r}]", tol=tol, tol64=tol64, scalar_tol=scalar_tol)
+    elif isinstance(ref, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and type(got) is type(ref), f"{path}: {type(got)} vs {type(ref)}"
+        assert len(got) == len(ref), path
+        for i, (g, r) in enumerate(zip(got, ref)):
+            check_encoded(g, r, f"{path}[{i}]", tol=tol, tol64=tol64, scalar_tol=scalar_tol)
+    elif isinstance(ref, np.ndarray) and ref.ndim:
+        g = np.asarray(got)
+        assert g.shape == ref.shape and g.dtype == ref.dtype, f"{path}: {g.shape} {g.dtype} vs {ref.shape} {ref.dtype}"
+        rtol, atol = tol64 if tol64 is not None and ref.dtype == np.float64 else tol
+        np.testing.assert_allclose(g, ref, rtol=rtol, atol=atol, err_msg=path)
+    else:
+        ref = ref.item() if isinstance(ref, (np.generic, np.ndarray)) else ref
+        got = got.item() if isinstance(got, (np.generic, np.ndarray)) and np.ndim(got) == 0 else got
+        if isinstance(ref, float):
+            rel, abs_ = scalar_tol
+            assert got == pytest.approx(ref, rel=rel, abs=abs_), f"{path}: {got} vs {ref}"
+        else:
+            assert got == ref and type(got) is type(ref), f"{path}: {got!r} vs {ref!r}"
 
 
 def error_text(call):

@@ -7,12 +7,14 @@ so the random cases return shapes, dtypes, ranges and whether draws reproduce, n
 Error cases give torch's exception type and wording, checked against torch when installed.
 """
 import collections
+import functools
 import io
 
 import numpy as np
 import pytest
 
 import npgrad
+from harness import check_encoded, encode as enc
 from oracle import HAVE_TORCH, Golden
 
 golden = Golden("autograd_io_api")
@@ -20,45 +22,11 @@ golden = Golden("autograd_io_api")
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
 
 
-def enc(v):
-    """Tensors become (dtype name, array, requires_grad); None becomes "None"; containers recurse."""
-    if hasattr(v, "detach") and hasattr(v, "dtype") and hasattr(v, "shape"):
-        return ("T", str(v.dtype).split(".")[-1], np.array(v.detach().numpy()), bool(v.requires_grad))
-    if v is None:
-        return "None"
-    if isinstance(v, dict):
-        return {str(k): enc(x) for k, x in v.items()}
-    if isinstance(v, (tuple, list)):
-        return type(v)(enc(x) for x in v)
-    return v
-
-
 def dt(t):
     return str(t.dtype).split(".")[-1]
 
 
-def check(got, ref, path="result"):
-    if isinstance(ref, dict):
-        assert isinstance(got, dict), path
-        assert list(got) == list(ref), path
-        for k in ref:
-            check(got[k], ref[k], f"{path}[{k!r}]")
-    elif isinstance(ref, (tuple, list)):
-        assert isinstance(got, (tuple, list)) and type(got) is type(ref), f"{path}: {type(got)} vs {type(ref)}"
-        assert len(got) == len(ref), path
-        for i, (g, r) in enumerate(zip(got, ref)):
-            check(g, r, f"{path}[{i}]")
-    elif isinstance(ref, np.ndarray) and ref.ndim:
-        g = np.asarray(got)
-        assert g.shape == ref.shape and g.dtype == ref.dtype, f"{path}: {g.shape} {g.dtype} vs {ref.shape} {ref.dtype}"
-        np.testing.assert_allclose(g, ref, rtol=1e-4, atol=1e-5, err_msg=path)
-    else:
-        ref = ref.item() if isinstance(ref, (np.generic, np.ndarray)) else ref
-        got = got.item() if isinstance(got, (np.generic, np.ndarray)) and np.ndim(got) == 0 else got
-        if isinstance(ref, float):
-            assert got == pytest.approx(ref, rel=1e-6, abs=1e-7), path
-        else:
-            assert got == ref and type(got) is type(ref), f"{path}: {got!r} vs {ref!r}"
+check = functools.partial(check_encoded, tol=(1e-4, 1e-5), scalar_tol=(1e-6, 1e-7))
 
 
 def leaf(L, values=(1., 2., 3.), dtype=None):
