@@ -15,18 +15,39 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concat, concatenate, device, einsum, empty,
                      empty_like, eye, from_numpy, full, full_like, linspace, logspace, matmul, ones, ones_like,
                      stack, tensor, unique, where, zeros, zeros_like)
-from .functions import *  # noqa: F401,F403  (torch.exp, torch.sum, ... as functions)
-from .serialization import load, save
-from . import autograd, cuda, random  # noqa: E402
+from . import functions as _functions  # torch.exp, torch.sum, ... as functions
+from . import autograd, random
+
+# the functions' names; those of the modules in functions._LAZY (npgrad.kron, npgrad.compile, ...) load on first use
+globals().update((_name, getattr(_functions, _name)) for _name in _functions.__all__ if _name not in _functions._LAZY)
 
 __version__ = "0.1.0"
 
+_SUBPACKAGES = frozenset(("nn", "optim", "data", "train", "utils", "kernels", "cli", "linalg", "special", "backends",
+                          "amp", "testing", "compiler", "jit", "cpu", "cuda", "distributions", "version", "func",
+                          "serialization", "ops"))
+# the names whose modules load on first use: the functions in functions._LAZY, torch.save and torch.load
+_LAZY = dict(_functions._LAZY, load=".serialization", save=".serialization")
+
+# torch.__all__'s kind: every public name but the modules
+__all__ = [_name for _name, _value in globals().items() if not _name.startswith("_") and _name not in _SUBPACKAGES
+           and not isinstance(_value, type(_functions))]
+__all__ += [_name for _name in _functions.__all__ if _name in _LAZY] + ["load", "save"]
+
 
 def __getattr__(name):
-    # subpackages load on first use so that `import npgrad` stays light
+    # subpackages and the functions of _LAZY load on first use so that `import npgrad` stays light
     import importlib
 
-    if name in ("nn", "optim", "data", "train", "utils", "kernels", "cli", "linalg", "special", "backends", "amp",
-                "testing", "compiler", "jit", "cpu", "distributions", "version", "func"):
+    if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'npgrad' has no attribute '{name}'")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'npgrad' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | _SUBPACKAGES)

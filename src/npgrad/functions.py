@@ -21,8 +21,8 @@ _UNARY = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs
           "pow", "mm", "bmm", "mv", "dot", "outer", "eq", "ne", "lt", "le", "gt", "ge", "less", "greater",
           "logical_and", "logical_or", "logical_xor", "equal", "allclose", "isclose", "detach", "clone",
           "fliplr", "flipud", "broadcast_to", "std_mean", "var_mean", "is_floating_point", "is_tensor",
-          "median", "kthvalue", "aminmax", "cummax", "cummin", "mode", "diff", "take", "argwhere", "tile", "remainder", "fmod", "floor_divide",
-          "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "index_fill", "index_copy"]
+          "median", "kthvalue", "aminmax", "cummax", "cummin", "mode", "diff", "take", "argwhere", "tile", "remainder",
+          "fmod", "floor_divide", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "index_fill", "index_copy"]
 
 __all__ = []
 
@@ -36,6 +36,56 @@ def _make(name):
     fn.__name__ = name
     fn.__doc__ = f"``npgrad.{name}(x, ...)`` is ``x.{name}(...)``."
     return fn
+
+
+# --------------------------------------------------------------------------- lazily loaded names
+# The functions of these modules are attributes of ``npgrad`` (``npgrad.kron``, ``npgrad.hann_window``,
+# ``npgrad.compile`` ...) but their modules load on first use, which keeps ``import npgrad`` light. The table is
+# every name of each module's ``__all__`` (for ``ops.math`` and ``linalg``: the few that are top-level functions in
+# PyTorch); tests/core/test_lazy_namespace.py checks it against the modules and prints the table when it drifts
+# (``python tests/core/test_lazy_namespace.py``). A module of new top-level functions gets an entry here.
+_LAZY_MODULES = {
+    "._runtime": ("compile", "set_float32_matmul_precision", "get_float32_matmul_precision",
+                  "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+                  "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
+                  "get_deterministic_debug_mode", "set_default_device", "get_default_device", "set_flush_denormal",
+                  "set_warn_always", "is_warn_always_enabled", "get_num_interop_threads", "set_num_interop_threads",
+                  "typename", "is_storage", "is_complex", "is_nonzero", "is_same_size", "is_signed", "is_inference",
+                  "autocast", "get_autocast_dtype", "set_autocast_dtype", "is_autocast_enabled",
+                  "set_autocast_enabled", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+                  "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting",
+                  "get_autocast_gpu_dtype", "get_autocast_cpu_dtype", "is_autocast_cpu_enabled",
+                  "set_autocast_cpu_enabled", "set_autocast_cpu_dtype", "set_autocast_gpu_dtype"),
+    ".ops.math": ("alpha_dropout_", "dropout_", "embedding_renorm_", "feature_alpha_dropout_", "feature_dropout_",
+                  "polygamma"),
+    ".ops.products": ("addmm", "addmv", "addmv_", "addr", "baddbmm", "addbmm", "chain_matmul", "kron", "tensordot",
+                      "inner", "vdot", "ger", "cross", "dist", "renorm", "block_diag", "cartesian_prod",
+                      "combinations", "diag", "diag_embed", "diagflat", "diagonal_scatter", "select_scatter",
+                      "slice_scatter", "tril_indices", "triu_indices", "rot90", "vander", "empty_strided",
+                      "scalar_tensor", "range", "dstack", "atleast_1d", "atleast_2d", "atleast_3d", "meshgrid",
+                      "unravel_index", "trace", "masked_scatter", "index_reduce", "put", "isin", "vsplit", "hsplit",
+                      "dsplit", "split_with_sizes", "unsafe_chunk", "unsafe_split", "ravel", "narrow_copy", "msort",
+                      "unique_consecutive", "cov", "corrcoef", "quantile", "nanquantile", "nanmedian", "histc",
+                      "histogram", "bincount", "trapezoid", "trapz", "cumulative_trapezoid"),
+    ".linalg": ("lu_unpack",),
+    ".ops.extras": ("hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "poisson",
+                    "binomial", "asarray", "frombuffer", "empty_permuted", "gradient", "view_copy", "expand_copy",
+                    "permute_copy", "transpose_copy", "t_copy", "squeeze_copy", "unsqueeze_copy", "select_copy",
+                    "slice_copy", "split_copy", "split_with_sizes_copy", "unbind_copy", "unfold_copy",
+                    "diagonal_copy", "detach_copy", "alias_copy", "as_strided_copy", "as_strided", "as_strided_",
+                    "as_strided_scatter", "rsub", "fill", "get_device", "nuclear_norm", "frobenius_norm",
+                    "svd_lowrank", "pca_lowrank", "histogramdd", "constant_pad_nd", "native_layer_norm",
+                    "native_batch_norm", "native_group_norm", "native_dropout", "feature_dropout", "embedding",
+                    "instance_norm", "batch_norm", "kl_div", "binary_cross_entropy_with_logits",
+                    "cosine_embedding_loss", "ctc_loss", "hinge_embedding_loss", "margin_ranking_loss",
+                    "poisson_nll_loss", "triplet_margin_loss", "lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell",
+                    "gru_cell", "rnn_tanh_cell", "rnn_relu_cell", "convolution", "conv_tbc", "grid_sampler",
+                    "grid_sampler_2d", "grid_sampler_3d", "affine_grid_generator", "nonzero_static",
+                    "unsafe_split_with_sizes", "resize_as_", "adjoint", "angle", "conj", "resolve_conj",
+                    "resolve_neg", "is_conj", "is_neg", "real", "imag", "is_distributed", "solve", "lstsq", "eig",
+                    "symeig", "matrix_rank"),
+}
+_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
 
 # more names that are both a Tensor method and a function, by the file that implements them
@@ -58,7 +108,7 @@ _LINALG = ["det", "logdet", "slogdet", "inverse", "cholesky", "cholesky_solve", 
 _PRODUCTS = ["scatter_reduce", "index_put", "swapdims"]    # ops/products.py
 
 for _name in _UNARY + _MATH + _LINALG + _PRODUCTS:
-    if hasattr(Tensor, _name):
+    if hasattr(Tensor, _name) and _name not in _LAZY:
         globals()[_name] = _make(_name)
         __all__.append(_name)
 
@@ -203,12 +253,16 @@ builtins_min = builtins.min
 
 def hstack(tensors):
     """Tensors joined along dim 1 (dim 0 for 1-d tensors)."""
+    from .ops.products import atleast_1d
+
     tensors = [atleast_1d(t) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
     """Tensors (1-d ones as rows) joined along dim 0."""
+    from .ops.products import atleast_2d
+
     return cat([atleast_2d(t) for t in tensors], 0)
 
 
@@ -288,10 +342,9 @@ def can_cast(from_, to):
 
 
 __all__ += ["max", "min", "std_mean", "var_mean", "is_tensor", "is_floating_point", "numel", "broadcast_tensors",
-            "broadcast_shapes", "clamp", "clip", "tanh", "cdist", "diag", "trace", "flatten", "meshgrid",
-            "from_dlpack", "searchsorted", "bucketize", "atleast_1d", "atleast_2d", "set_printoptions",
-            "use_deterministic_algorithms", "set_num_threads", "get_num_threads", "hstack", "vstack", "row_stack",
-            "column_stack", "bincount", "finfo", "iinfo", "promote_types", "result_type", "can_cast", "addmm"]
+            "broadcast_shapes", "clamp", "clip", "tanh", "cdist", "flatten", "from_dlpack", "searchsorted",
+            "bucketize", "set_printoptions", "set_num_threads", "get_num_threads", "hstack", "vstack", "row_stack",
+            "column_stack", "finfo", "iinfo", "promote_types", "result_type", "can_cast"]
 
 
 # --------------------------------------------------------------------------- nn.functional at the top level
@@ -346,12 +399,6 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
 
 __all__ += ["layer_norm", "group_norm"]
 
-from ._runtime import *  # noqa: E402,F401,F403  (compile, set_float32_matmul_precision, autocast, ...)
-from ._runtime import __all__ as _runtime_all  # noqa: E402
-
-__all__ += [_name for _name in _runtime_all if _name not in __all__]
-
-
 def _weight_norm(v, g, dim=0):
     r"""``torch._weight_norm``: :math:`v \, g / \lVert v \rVert`, the norm over every dim but ``dim``."""
     from .nn.utils.weight_norm import _weight_norm as weight_norm
@@ -367,23 +414,20 @@ def norm_except_dim(v, pow=2, dim=0):
 
 
 __all__ += ["_weight_norm", "norm_except_dim"]
+__all__ = list(dict.fromkeys(__all__ + list(_LAZY)))  # each name once
 
-from .ops.math import (alpha_dropout_, dropout_, embedding_renorm_, feature_alpha_dropout_,  # noqa: E402
-                       feature_dropout_, polygamma)
-__all__ += ["alpha_dropout_", "dropout_", "embedding_renorm_", "feature_alpha_dropout_", "feature_dropout_",
-            "polygamma"]
 
-from .ops.products import *  # noqa: E402,F401,F403  (kron, tensordot, block_diag, cov, quantile, histogram, ...)
-from .ops.products import (__all__ as _products_all, addmm, atleast_1d, atleast_2d, bincount,  # noqa: E402,F811
-                           diag, meshgrid, trace)
+def __getattr__(name):
+    """Loads the module that defines the lazily exported ``name`` and returns its function."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-__all__ += [_name for _name in _products_all if _name not in __all__]
+    value = getattr(importlib.import_module(module, __package__), name)
+    globals()[name] = value
+    return value
 
-from .linalg import lu_unpack  # noqa: E402  (torch.lu_unpack; the rest of linalg is npgrad.linalg)
-__all__ += ["lu_unpack"]
 
-from .ops import extras as _extras  # noqa: E402  (windows, asarray, gradient, the *_copy family, ATen-order nn ...)
-for _name in _extras.__all__:
-    if _name not in globals():
-        globals()[_name] = getattr(_extras, _name)
-        __all__.append(_name)
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
