@@ -173,15 +173,15 @@ class Conv3d(_Conv):
 
 
 class _ConvTransposeNd(_ConvNd):
-    """A transposed convolution over ``_dims`` spatial dims; ``forward`` takes an optional ``output_size``."""
+    """The base of transposed convolutions, with ``_ConvNd``'s arguments as in PyTorch (a subclass passes
+    ``transposed=True`` and writes its own ``forward``, which ``_output_padding`` helps with)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed, output_padding,
+                 groups, bias, padding_mode, device=None, dtype=None):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {self.__class__.__name__}')
-        ntuple = _ntuple(self._dims)
-        super().__init__(in_channels, out_channels, ntuple(kernel_size), ntuple(stride), ntuple(padding),
-                         ntuple(dilation), True, ntuple(output_padding), groups, bias, padding_mode, device, dtype)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
+                         output_padding, groups, bias, padding_mode, device, dtype)
 
     def _output_padding(self, input, output_size, stride, padding, kernel_size, num_spatial_dims, dilation=None):
         """``output_padding``, or the one that gives ``output_size`` (which must lie within one stride of the
@@ -208,6 +208,17 @@ class _ConvTransposeNd(_ConvNd):
                                  f"to {max_sizes} (for an input of torch.Size({list(input.shape[2:])}))")
         return [output_size[d] - min_sizes[d] for d in range(num_spatial_dims)]
 
+
+class _ConvTranspose(_ConvTransposeNd):
+    """A transposed convolution over ``_dims`` spatial dims, with ConvTranspose's arguments; ``forward`` takes an
+    optional ``output_size``."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        ntuple = _ntuple(self._dims)
+        super().__init__(in_channels, out_channels, ntuple(kernel_size), ntuple(stride), ntuple(padding),
+                         ntuple(dilation), True, ntuple(output_padding), groups, bias, padding_mode, device, dtype)
+
     def forward(self, input, output_size=None):
         if self.padding_mode != "zeros":
             raise ValueError(f"Only `zeros` padding mode is supported for {self.__class__.__name__}")
@@ -218,7 +229,7 @@ class _ConvTransposeNd(_ConvNd):
                               self.dilation)
 
 
-class ConvTranspose1d(_ConvTransposeNd):
+class ConvTranspose1d(_ConvTranspose):
     r"""1-d transposed convolution (the gradient of :class:`Conv1d` with respect to its input), output length
     :math:`(L - 1)s - 2p + d(k - 1) + \text{output\_padding} + 1`; ``weight`` is
     ``(in_channels, out_channels / groups, k)``.
@@ -233,7 +244,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     _dims = 1
 
 
-class ConvTranspose2d(_ConvTransposeNd):
+class ConvTranspose2d(_ConvTranspose):
     r"""2-d transposed convolution ("deconvolution"); ``forward(input, output_size=None)`` picks the
     ``output_padding`` that gives ``output_size``.
 
@@ -249,7 +260,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     _dims = 2
 
 
-class ConvTranspose3d(_ConvTransposeNd):
+class ConvTranspose3d(_ConvTranspose):
     r"""3-d transposed convolution; ``weight`` is ``(in_channels, out_channels / groups, kD, kH, kW)``.
 
     Example:

@@ -22,7 +22,5 @@ class _ConvTransposeMixin(_ConvTransposeNd):
                  groups, bias, padding_mode, device=None, dtype=None):
         warnings.warn("`_ConvTransposeMixin` is a deprecated internal class. Please consider using public APIs.",
                       FutureWarning, stacklevel=2)
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {self.__class__.__name__}')
-        _ConvNd.__init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                          output_padding, groups, bias, padding_mode, device, dtype)
