@@ -15,11 +15,11 @@ How npgrad computes them:
   the slicing and the stacking. Being a loop it also accepts what PyTorch's vmap refuses
   (``.item()``, control flow on values).
 * Not provided: ``rearrange`` (einops patterns on first-class dimensions).
-* Higher-order derivatives are not available (npgrad's engine has no ``create_graph``):
-  ``hessian`` raises ``NotImplementedError``, and a gradient that a transform returns
-  while its inputs (or the tensors the function uses) require grad outside it carries a
-  ``grad_fn`` whose backward raises ``NotImplementedError`` instead of returning a
-  gradient that would miss the second-order terms.
+* Transforms nest: a gradient, vjp or Jacobian computed while its inputs (or the tensors
+  the function uses) require grad outside the transform is itself recorded
+  (``create_graph``), so ``grad(grad(f))``, ``jacfwd(jacrev(f))`` and ``hessian`` give
+  higher-order derivatives, as far as the ops involved have a recorded backward
+  (:mod:`npgrad.autograd.graph`).
 
 Example:
     >>> import npgrad
@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import collections
+import itertools
 import contextlib
 import functools
 
@@ -41,6 +42,7 @@ from . import random as _random
 from .autograd import grad as _autograd_grad_api
 from .autograd.function import ArrayFunction
 from .autograd.grad_mode import enable_grad, is_grad_enabled
+from .ops.elementwise import Cast
 from .tensor import Tensor, stack, zeros_like
 
 __all__ = ["grad", "grad_and_value", "vmap", "replace_all_batch_norm_modules_", "functionalize", "hessian", "jacfwd",
@@ -195,24 +197,10 @@ class _Alias(ArrayFunction):
     def backward(ctx, grad):
         return grad
 
-
-class _NoHigherOrder(ArrayFunction):
-    """A gradient computed inside a transform, marked as depending on tensors outside it.
-
-    Its value is exact; differentiating it again would need second-order derivatives, so its
-    backward raises.
-    """
-
     @staticmethod
-    def forward(ctx, g, *anchors, api):
-        ctx.api = api
-        return g
+    def graph_backward(ctx, saved, grad):
+        return grad
 
-    @staticmethod
-    def backward(ctx, grad):
-        raise NotImplementedError(
-            f"{ctx.api}: differentiating the result of a function transform again (a higher-order derivative, "
-            "e.g. a Hessian or the gradient of a gradient) needs create_graph=True, which npgrad does not support")
 
 
 def _enter(x, outer_grad):
@@ -221,10 +209,12 @@ def _enter(x, outer_grad):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
     if outer_grad and x.requires_grad:
         return _Alias.apply(x)
-    return x.detach().requires_grad_()
+    leaf = x.detach().requires_grad_()
+    leaf._transform_input = next(_stamps)   # made here: outside for transforms nested in this one, never for
+    return leaf                             # one that encloses it (those started before: smaller stamps)
 
 
-def _outer_flags(tensors, inner_leaves):
+def _outer_flags(tensors, inner_leaves, started):
     """``{id(node): reaches a tensor from outside the transform}`` for the graphs of ``tensors``.
 
     The walk stops at the transform's own aliases of outside inputs (those of transforms nested in
@@ -250,33 +240,43 @@ def _outer_flags(tensors, inner_leaves):
             if pending:
                 stack_.extend(pending)
                 continue
-            flags[id(node)] = any(flags[id(e[0])] if isinstance(e, tuple) else id(e) not in inner
+            flags[id(node)] = any(flags[id(e[0])] if isinstance(e, tuple) else _outside_leaf(e, inner, started)
                                   for e in node.next if e is not None)
             stack_.pop()
     return flags
 
 
-def _is_outer(t, flags, inner_leaves):
+_stamps = itertools.count(1)
+
+
+def _outside_leaf(leaf, inner, started):
+    """Whether a leaf comes from outside the transform that started at stamp ``started``: not its own input,
+    nor an input a transform nested in it made."""
+    return id(leaf) not in inner and getattr(leaf, "_transform_input", 0) < started
+
+
+def _is_outer(t, flags, inner_leaves, started):
     if not isinstance(t, Tensor) or not t.requires_grad:
         return False
     if t._node is None:
-        return not any(t is x for x in inner_leaves)
+        return _outside_leaf(t, {id(x) for x in inner_leaves}, started)
     return flags[id(t._node)]
 
 
-def _exit(t, flags, inner_leaves, outer_grad):
+def _exit(t, flags, inner_leaves, outer_grad, started):
     """An output of a transform as seen outside it: its graph kept only where it reaches outside tensors."""
     if not isinstance(t, Tensor) or not t.requires_grad:
         return t
-    if outer_grad and _is_outer(t, flags, inner_leaves):
+    if outer_grad and _is_outer(t, flags, inner_leaves, started):
         return t
     return t.detach()
 
 
-def _grads(outputs, inputs, grad_outputs=None):
+def _grads(outputs, inputs, grad_outputs=None, create_graph=False):
     """Gradients of ``outputs`` (weighted by ``grad_outputs``) w.r.t. ``inputs``; zeros where none reaches.
 
-    The graph is kept: a transform's outputs and later calls may need it again.
+    The graph is kept: a transform's outputs and later calls may need it again. With ``create_graph`` the
+    gradients are recorded (they depend on tensors outside the transform).
     """
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
@@ -287,15 +287,17 @@ def _grads(outputs, inputs, grad_outputs=None):
     gos = [g for _, g in pairs]
     if all(g is None for g in gos):
         gos = None
-    got = _autograd_grad_api(outs, inputs, gos, retain_graph=True, allow_unused=True)
+    got = _autograd_grad_api(outs, inputs, gos, retain_graph=True, create_graph=create_graph, allow_unused=True)
     return [zeros_like(x) if g is None else g for g, x in zip(got, inputs)], [g is not None for g in got]
 
 
-def _mark_higher_order(results, computed, anchors, api):
-    """Tie each computed gradient to ``anchors`` (tensors connected outside) through ``_NoHigherOrder``."""
-    if not anchors:
-        return results
-    return [_NoHigherOrder.apply(r, *anchors, api=api) if c else r for r, c in zip(results, computed)]
+def _exit_gradient(g, call, cotangents=()):
+    """A gradient computed inside a transform as seen outside: recorded only where it reaches outside tensors."""
+    if not isinstance(g, Tensor) or not g.requires_grad:
+        return g
+    outer = call.outer_grad or (is_grad_enabled() and any(isinstance(c, Tensor) and c.requires_grad
+                                                          for c in cotangents))
+    return _exit(g, _outer_flags([g], call.flat_inputs, call.started), call.flat_inputs, outer, call.started)
 
 
 # --------------------------------------------------------------------------- argnums
@@ -340,6 +342,7 @@ class _Call:
 
     def __init__(self, args, argnums, outer_grad):
         self.outer_grad = outer_grad
+        self.started = next(_stamps)    # inputs made from here on are this transform's or its nested ones'
         self.flags, self.anchors = {}, []
         diff = tuple(args) if argnums is None else _slice_argnums(args, argnums, as_tuple=False)
         entered = _tree_map(lambda x: _enter(x, outer_grad), diff)   # each occurrence its own input, as in PyTorch
@@ -358,11 +361,12 @@ class _Call:
     def settle(self, *trees):
         """Walk the graphs of the outputs once: which of them reach tensors outside the transform."""
         leaves = [x for tree in trees for x in tree_flatten(tree)[0]]
-        self.flags = _outer_flags(leaves, self.flat_inputs) if self.outer_grad else {}
-        self.anchors = [t for t in leaves if self.outer_grad and _is_outer(t, self.flags, self.flat_inputs)]
+        self.flags = _outer_flags(leaves, self.flat_inputs, self.started) if self.outer_grad else {}
+        self.anchors = [t for t in leaves
+                        if self.outer_grad and _is_outer(t, self.flags, self.flat_inputs, self.started)]
 
     def exit(self, tree):
-        return _tree_map(lambda t: _exit(t, self.flags, self.flat_inputs, self.outer_grad), tree)
+        return _tree_map(lambda t: _exit(t, self.flags, self.flat_inputs, self.outer_grad, self.started), tree)
 
 
 def _check_aux(aux):
@@ -408,11 +412,11 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got "
                                    f"tensor with {output.dim()} dims. Maybe you wanted to use the vjp or jacrev "
                                    "APIs instead?")
-            grads, computed = _grads([output], call.flat_inputs)
             if has_aux:
                 _check_aux(aux)
             call.settle(output, aux)
-            grads = _mark_higher_order(grads, computed, call.anchors, "grad")
+            grads, _ = _grads([output], call.flat_inputs, create_graph=bool(call.anchors))
+            grads = [_exit_gradient(g, call) for g in grads]
             grad_input = tree_unflatten(grads, call.inputs_spec)
             output = call.exit(output)
             if has_aux:
@@ -502,14 +506,13 @@ def vjp(func, *primals, has_aux=False):
             raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure of "
                                f"outputs to the function. cotangents: {_treespec_pprint(cot_spec)}, primal output: "
                                f"{_treespec_pprint(out_spec)}")
-        if create_graph:
-            raise NotImplementedError("vjp_fn(..., create_graph=True): higher-order gradients are not supported "
-                                      "by npgrad")
-        grads, computed = _grads(flat_out, call.flat_inputs, flat_cot)
-        anchors = list(call.anchors)
-        if is_grad_enabled():
-            anchors += [c for c in flat_cot if isinstance(c, Tensor) and c.requires_grad]
-        grads = _mark_higher_order(grads, computed, anchors, "vjp")
+        record = bool(call.anchors) or (is_grad_enabled() and any(isinstance(c, Tensor) and c.requires_grad
+                                                                   for c in flat_cot))
+        grads, _ = _grads(flat_out, call.flat_inputs, flat_cot, create_graph=record or bool(create_graph))
+        if record:
+            grads = [_exit_gradient(g, call, flat_cot) for g in grads]
+        else:
+            grads = [g.detach() for g in grads]
         return tree_unflatten(grads, call.inputs_spec)
 
     output = call.exit(output)
@@ -521,15 +524,17 @@ def vjp(func, *primals, has_aux=False):
 # --------------------------------------------------------------------------- Jacobians
 
 
-def _jacobian_rows(flat_out, flat_inputs):
+def _jacobian_rows(flat_out, flat_inputs, graph=False):
     """Rows of the Jacobian by reverse mode: per input, an array ``(total output numel, *input.shape)``.
 
     One backward pass per output element, each with a one-hot cotangent; ``computed`` says
-    whether any gradient reached each input.
+    whether any gradient reached each input. With ``graph`` the rows are recorded Tensors (the
+    Jacobian depends on tensors outside the transform and may be differentiated again).
     """
     numels = [o.numel() for o in flat_out]
     total = sum(numels)
     rows = [np.zeros((total,) + tuple(x.shape), dtype=x._data.dtype) for x in flat_inputs]
+    recorded = [[None] * total for _ in flat_inputs]
     computed = [False] * len(flat_inputs)
     offset = 0
     for o, n in zip(flat_out, numels):
@@ -538,28 +543,42 @@ def _jacobian_rows(flat_out, flat_inputs):
                 basis = np.zeros(o.shape, dtype=o._data.dtype)
                 basis.flat[k] = 1
                 got = _autograd_grad_api([o], flat_inputs, [Tensor._wrap(basis)], retain_graph=True,
-                                         allow_unused=True)
+                                         create_graph=graph, allow_unused=True)
                 for j, g in enumerate(got):
                     if g is not None:
                         rows[j][offset + k] = g._data
+                        recorded[j][offset + k] = g
                         computed[j] = True
         offset += n
+    if graph:
+        rows = [_stack_rows(r, array) for r, array in zip(recorded, rows)]
     return rows, numels, computed
+
+
+def _stack_rows(recorded, rows):
+    """The recorded rows of one input stacked into a Tensor ``(total, *input.shape)`` (zeros where none came)."""
+    from .tensor import stack
+
+    if not recorded:
+        return Tensor._wrap(rows)
+    return stack([Tensor._wrap(rows[k]) if g is None else g for k, g in enumerate(recorded)], 0)
 
 
 def _jacobian_blocks(call, flat_out, out_spec, argnums, api, dtype_of=None):
     """The Jacobian as PyTorch lays it out: per output, per selected input, ``out.shape + in.shape``."""
-    rows, numels, computed = _jacobian_rows(flat_out, call.flat_inputs)
+    graph = bool(call.anchors)
+    rows, numels, computed = _jacobian_rows(flat_out, call.flat_inputs, graph)
     blocks = []          # per output: per flat input
     offset = 0
     for o, n in zip(flat_out, numels):
         per_input = []
         for j, x in enumerate(call.flat_inputs):
             block = rows[j][offset:offset + n].reshape(tuple(o.shape) + tuple(x.shape))
-            if dtype_of is not None:
-                block = block.astype(dtype_of(o, x), copy=False)
-            per_input.append(Tensor._wrap(block))
-        per_input = _mark_higher_order(per_input, computed, call.anchors, api)
+            if not graph:
+                block = Tensor._wrap(block)
+            if dtype_of is not None and block._data.dtype != dtype_of(o, x):
+                block = Cast.apply(block, dtype_of(o, x))
+            per_input.append(_exit_gradient(block, call) if graph else block)
         blocks.append(per_input)
         offset += n
     per_output = tuple(tree_unflatten(b, call.inputs_spec) for b in blocks)
@@ -671,18 +690,18 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
 
 
 def hessian(func, argnums=0):
-    """``torch.func.hessian``: not available, it needs second-order derivatives.
+    """A function returning the Hessian of ``func`` w.r.t. its args at ``argnums``: ``jacfwd(jacrev(func))``.
 
-    The returned function raises ``NotImplementedError`` when called: npgrad's engine has no
-    ``create_graph`` to differentiate a gradient again.
+    :math:`H_{ij} = \\partial^2 f / \\partial x_i \\partial x_j`, shaped ``out.shape + in.shape + in.shape``.
+    The inner Jacobian is recorded (``create_graph``) and differentiated again.
+
+    Example:
+        >>> import npgrad
+        >>> hessian(lambda x: (x ** 3).sum())(npgrad.tensor([1.0, 2.0]))
+        tensor([[ 6.,  0.],
+                [ 0., 12.]])
     """
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        raise NotImplementedError("torch.func.hessian needs second-order derivatives (jacfwd(jacrev(f))), which "
-                                  "npgrad does not support: its autograd has no create_graph")
-
-    return wrapper
+    return jacfwd(jacrev(func, argnums), argnums)
 
 
 _JVP = "jvp(f, primals, tangents)"
@@ -696,14 +715,25 @@ def _check_tensor_list(flat, argname):
             raise RuntimeError(f"{_JVP}: Expected {argname} to only contain Tensors, got {type(x)}")
 
 
-def _jacobian_times(flat_out, flat_inputs, flat_tangents):
-    """:math:`J t` for each output, from the rows of :math:`J`; None for an output that needs no gradient."""
-    rows, numels, _ = _jacobian_rows(flat_out, flat_inputs)
+def _jacobian_times(flat_out, flat_inputs, flat_tangents, graph=False):
+    """:math:`J t` for each output, from the rows of :math:`J`; None for an output that needs no gradient.
+
+    With ``graph`` the product is recorded (the rows and tangents may depend on tensors outside).
+    """
+    rows, numels, _ = _jacobian_rows(flat_out, flat_inputs, graph)
     results = []
     offset = 0
     for o, n in zip(flat_out, numels):
         if not o.requires_grad:
             results.append(None)
+        elif graph:
+            acc = None
+            for r, t in zip(rows, flat_tangents):
+                t = t if t._data.dtype == r._data.dtype else Cast.apply(t, r._data.dtype)
+                term = r[offset:offset + n].reshape(n, -1) @ t.reshape(-1)
+                acc = term if acc is None else acc + term
+            acc = acc.reshape(tuple(o.shape))
+            results.append(acc if acc._data.dtype == o._data.dtype else Cast.apply(acc, o._data.dtype))
         else:
             acc = np.zeros(n, dtype=np.result_type(*[r.dtype for r in rows]) if rows else o._data.dtype)
             for r, t in zip(rows, flat_tangents):
@@ -753,7 +783,10 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         flat_out, out_spec = tree_flatten(output)
         _check_outputs(flat_out, _JVP)
         call.settle(output, aux)
-    products = _jacobian_times(flat_out, call.flat_inputs, flat_tangents)
+    anchors = list(call.anchors)
+    if outer_grad:
+        anchors += [t for t in flat_tangents if t.requires_grad]
+    products = _jacobian_times(flat_out, call.flat_inputs, flat_tangents, graph=bool(anchors))
     tangents_out = []
     for o, p in zip(flat_out, products):
         if p is None:
@@ -762,10 +795,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                    "inputs. This is not allowed with strict=True.")
             p = zeros_like(o)
         tangents_out.append(p)
-    anchors = list(call.anchors)
-    if outer_grad:
-        anchors += [t for t in flat_tangents if t.requires_grad]
-    tangents_out = _mark_higher_order(tangents_out, [True] * len(tangents_out), anchors, "jvp")
+    if anchors:
+        tangents_out = [_exit_gradient(t, call, flat_tangents) for t in tangents_out]
     output = call.exit(output)
     if has_aux:
         return output, tree_unflatten(tangents_out, out_spec), call.exit(aux)

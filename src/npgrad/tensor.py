@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import warnings
 import weakref
 
 import numpy as np
@@ -3605,14 +3606,16 @@ def _sum_to_shape(g, shape):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _accumulate_leaf(leaf, g, owned=False):
-    if leaf._hooks:
-        for h in leaf._hooks:
-            r = h(Tensor._wrap(g))
-            if r is not None:
-                g = r._data
-                owned = False
-    if leaf.grad is None:
+def _accumulate_leaf(leaf, g, owned=False, graph=False):
+    """Add a leaf's total gradient of one backward pass into ``leaf.grad``, then run its post-accumulate hooks.
+
+    Without a graph the sum is in place (PyTorch's first-order rule); with ``create_graph`` it is
+    ``leaf.grad + g``, a new recorded tensor, as in PyTorch.
+    """
+    g, owned = _leaf_hooks(leaf, g, graph, owned)
+    if graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
         if owned and g.dtype == leaf._data.dtype:
             # a backward that set ``ctx.grads_owned`` handed over fresh arrays: adopt, don't copy
             leaf.grad = Tensor._wrap(g)
@@ -3657,32 +3660,45 @@ def _topo_order(roots):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate gradients of ``tensors`` into the leaves of their graph.
+    """Accumulate gradients of ``tensors`` into the leaves of their graph (or into ``inputs`` only).
+
+    With ``create_graph=True`` the backward pass is itself recorded, so the gradients can be differentiated
+    again; ``retain_graph`` then defaults to True, as in PyTorch.
 
     NumPy's floating-point warnings are off while the graph runs: an infinite or NaN gradient is a value, as
     in PyTorch, not an event to report (``1 / x`` at ``x = 0`` differentiates to ``-inf`` without a word).
     """
-    with np.errstate(all="ignore"):
-        _backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
-
-
-def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
-    if isinstance(tensors, Tensor):
-        tensors = [tensors]
-    if grad_tensors is None or isinstance(grad_tensors, Tensor) or np.isscalar(grad_tensors):
-        grad_tensors = [grad_tensors] * len(tensors)
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
-    retain = bool(retain_graph)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         for x in inputs:
             x.retain_grad()          # as PyTorch: a non-leaf input gets its .grad through retain_grad
-    grads = {}
-    roots = []
-    leaves = {}     # id(leaf) -> [leaf, summed gradient, owned]: hooks see the total, as in PyTorch
+    if create_graph and not _warned_create_graph:
+        _warned_create_graph.append(True)      # once per process, as PyTorch's TORCH_WARN_ONCE
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle between the parameter "
+                      "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+                      "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+                      ".grad fields of your parameters to None after use to break the cycle and avoid the leak.",
+                      UserWarning, stacklevel=3)
+    with np.errstate(all="ignore"):
+        _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
+
+
+_warned_create_graph = []
+
+
+def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
+    backward(tensors, grad_tensors, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+
+def _root_gradients(tensors, grad_tensors, graph):
+    """The starting gradient of each output tensor (ones for a scalar), checked against its shape."""
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    if grad_tensors is None or isinstance(grad_tensors, Tensor) or np.isscalar(grad_tensors):
+        grad_tensors = [grad_tensors] * len(tensors)
+    pairs = []
     for t, g in zip(tensors, grad_tensors):
         if not t.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
@@ -3691,24 +3707,88 @@ def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones_like(t._data)
         else:
-            g = _raw(g)
-            if g.shape != t._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {Size(g.shape)!r} and "
+            if g.shape != t._data.shape if isinstance(g, Tensor) else np.shape(g) != t._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {Size(np.shape(g))!r} and "
                                    f"output[0] has a shape of {Size(t._data.shape)!r}.")
-            g = g.astype(t._data.dtype, copy=False)
+            if graph and isinstance(g, Tensor):
+                g = g if g._data.dtype == t._data.dtype else g.to(t.dtype)
+            else:
+                g = _raw(g).astype(t._data.dtype, copy=False)
+        pairs.append((t, Tensor._wrap(g) if graph and not isinstance(g, Tensor) else g))
+    return pairs
+
+
+def _nodes_needed(order, inputs):
+    """The nodes whose backward leads to one of ``inputs``, and the nodes that produce a non-leaf input."""
+    leaves = {id(x) for x in inputs if x._node is None}
+    targets = {id(x._node) for x in inputs if x._node is not None}
+    needed = set()
+    for node in reversed(order):     # every node after the nodes it sends gradients to
+        for e in node.next:
+            if e is None:
+                continue
+            if (id(e[0]) in needed or id(e[0]) in targets) if isinstance(e, tuple) else id(e) in leaves:
+                needed.add(id(node))
+                break
+    return needed, targets
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate):
+    """Walk the graph from ``tensors`` back to the leaves.
+
+    ``accumulate``: gradients of leaves go into ``.grad`` (``backward``); otherwise the gradients of
+    ``inputs`` are returned in their order and no ``.grad`` changes (``autograd.grad``). With ``inputs``
+    only the nodes on a path to one of them run. With ``create_graph`` every gradient is a Tensor whose
+    computation is recorded (``npgrad.autograd.graph``); otherwise gradients are plain arrays.
+    """
+    _passes.append(inputs is not None)
+    try:
+        return _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
+    finally:
+        _passes.pop()
+
+
+_passes = []    # per backward pass running now (nested ones last): whether it was asked for chosen inputs
+
+
+def backward_has_inputs() -> bool:
+    """Whether the innermost backward pass running now computes chosen inputs only (``autograd.grad``,
+    ``backward(inputs=...)``): the reentrant checkpoint refuses those, as in PyTorch."""
+    return bool(_passes) and _passes[-1]
+
+
+def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate):
+    graph = bool(create_graph)
+    if graph:
+        from .autograd import graph as _graph
+    retain = graph if retain_graph is None else bool(retain_graph)
+    grads = {}
+    roots = []
+    leaves = {}     # id(leaf) -> [leaf, summed gradient, owned]: hooks see the total, as in PyTorch
+    captured = {}   # id(input) -> its gradient (autograd.grad)
+    only = None if inputs is None else {id(x) for x in inputs}
+    for t, g in _root_gradients(tensors, grad_tensors, graph):
         if t._node is None:
-            if inputs is None or any(x is t for x in inputs):
+            if only is None or id(t) in only:
                 _add_leaf_grad(leaves, t, g, False)
             continue
         slot = grads.setdefault(t._node, [None] * len(t._node.out_shapes))
         i = t._out_index
         slot[i] = g if slot[i] is None else slot[i] + g
         roots.append(t._node)
-    only = None if inputs is None else {id(x) for x in inputs}
-    for node in _topo_order(roots):
+    order = _topo_order(roots)
+    needed, targets = (None, None) if inputs is None else _nodes_needed(order, inputs)
+    wanted_outputs = {}    # (id(node), index) -> non-leaf inputs whose gradient that output is
+    if not accumulate and inputs is not None:
+        for x in inputs:
+            if x._node is not None:
+                wanted_outputs.setdefault((id(x._node), x._out_index), []).append(x)
+    for node in order:
         out_grads = grads.pop(node, None)
         if out_grads is None:
             continue
+        if needed is not None and id(node) not in needed and id(node) not in targets:
+            continue                # leads to none of the inputs: not run, as in PyTorch
         if node.ctx is None:
             raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
                                "tensors after they have already been freed). Saved intermediate values of the "
@@ -3719,37 +3799,36 @@ def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
             for i, hooks in node.hooks.items():
                 for h in hooks:
                     if out_grads[i] is not None:
-                        r = h(Tensor._wrap(out_grads[i]))
+                        r = h(out_grads[i] if graph else Tensor._wrap(out_grads[i]))
                         if r is not None:
-                            out_grads[i] = r._data
-        if node.retained:
+                            out_grads[i] = r if graph else r._data
+        if node.retained and accumulate:
             for i, ref in node.retained.items():
                 t = ref()
                 if t is not None and out_grads[i] is not None and t._node is node:
-                    t.grad = Tensor._wrap(out_grads[i].copy()) if t.grad is None \
-                        else Tensor._wrap(t.grad._data + out_grads[i])
+                    _retain_into(t, out_grads[i], graph)
+        for i, g in enumerate(out_grads):
+            for x in wanted_outputs.get((id(node), i), ()):
+                captured[id(x)] = g
+        if needed is not None and id(node) not in needed:
+            continue
         changed = _versions_modified(node.ctx)
         if changed is not None:
             array, seen, now = changed
             raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
                                f"inplace operation: [{Tensor._wrap(array).type()} {list(array.shape)}], which is "
                                f"saved by {node.name()}, is at version {now}; expected version {seen} instead.")
-        for i, g in enumerate(out_grads):
-            if g is None and node.ctx.materialize_grads:
-                out_grads[i] = np.zeros(node.out_shapes[i], dtype=node.out_dtypes[i])
-        in_grads = node.fn.backward(node.ctx, *out_grads)
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
-        for k, (edge, g) in enumerate(zip(node.next, in_grads)):
+        if graph:
+            in_grads = _graph.node_backward(node, out_grads)
+        else:
+            in_grads = _array_backward(node, out_grads)
+        owned = getattr(node.ctx, "grads_owned", False)
+        for edge, g in zip(node.next, in_grads):
             if edge is None or g is None:
                 continue
-            g = np.asarray(g)
-            g = _sum_to_shape(g, node.in_shapes[k])
-            if g.dtype != node.in_dtypes[k]:
-                g = g.astype(node.in_dtypes[k])
             if isinstance(edge, Tensor):
                 if only is None or id(edge) in only:
-                    _add_leaf_grad(leaves, edge, g, getattr(node.ctx, "grads_owned", False))
+                    _add_leaf_grad(leaves, edge, g, owned)
             else:
                 nxt, idx = edge
                 slot = grads.setdefault(nxt, [None] * len(nxt.out_shapes))
@@ -3757,7 +3836,59 @@ def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
         if not retain:
             node.ctx = None
     for leaf, g, owned in leaves.values():
-        _accumulate_leaf(leaf, g, owned)
+        if accumulate:
+            _accumulate_leaf(leaf, g, owned, graph)
+        else:
+            captured[id(leaf)] = _leaf_hooks(leaf, g, graph)[0]
+    if not accumulate:
+        return [_as_result(captured.get(id(x)), graph) for x in inputs]
+    return None
+
+
+def _array_backward(node, out_grads):
+    """Run a node's backward on arrays; each gradient summed to its input's shape and cast to its dtype."""
+    for i, g in enumerate(out_grads):
+        if g is None and node.ctx.materialize_grads:
+            out_grads[i] = np.zeros(node.out_shapes[i], dtype=node.out_dtypes[i])
+    in_grads = node.fn.backward(node.ctx, *out_grads)
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    out = []
+    for k, (edge, g) in enumerate(zip(node.next, in_grads)):
+        if edge is None or g is None:
+            out.append(None)
+            continue
+        g = _sum_to_shape(np.asarray(g), node.in_shapes[k])
+        out.append(g if g.dtype == node.in_dtypes[k] else g.astype(node.in_dtypes[k]))
+    return out
+
+
+def _retain_into(t, g, graph):
+    """``t.grad`` of a tensor that called ``retain_grad``: the first gradient, or the sum with it."""
+    if graph:
+        t.grad = g if t.grad is None else t.grad + g
+    else:
+        t.grad = Tensor._wrap(g.copy()) if t.grad is None else Tensor._wrap(t.grad._data + g)
+
+
+def _as_result(g, graph):
+    """A gradient returned by ``autograd.grad``: a Tensor of its own (arrays may be shared inside the pass)."""
+    if g is None or graph:
+        return g
+    copy = memory.empty(g.shape, g.dtype)
+    np.copyto(copy, g)
+    return Tensor._wrap(copy)
+
+
+def _leaf_hooks(leaf, g, graph, owned=False):
+    """Run the hooks registered on a leaf on its total gradient: ``(gradient, still owned)``."""
+    if leaf._hooks:
+        for h in leaf._hooks:
+            r = h(g if graph else Tensor._wrap(g))
+            if r is not None:
+                g = r if graph else r._data
+                owned = False
+    return g, owned
 
 
 def _add_leaf_grad(leaves, leaf, g, owned):
@@ -3771,25 +3902,18 @@ def _add_leaf_grad(leaves, leaf, g, owned):
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
-    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated."""
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
+
+    Only the part of the graph that leads to ``inputs`` runs; no ``.grad`` changes and no
+    post-accumulate hook fires (hooks registered on the tensors do).
+    """
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
-    saved = [(x.grad, x._retain, None if x._node is None or x._node.retained is None else dict(x._node.retained))
-             for x in inputs]
-    for x in inputs:
-        x.grad = None
-    try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
-        result = []
-        for x in inputs:
-            if x.grad is None and not allow_unused:
+    with np.errstate(all="ignore"):
+        result = _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate=False)
+    if not allow_unused:
+        for x, g in zip(inputs, result):
+            if g is None:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
                                    "Set allow_unused=True if this is the desired behavior.")
-            result.append(x.grad)
-    finally:
-        for x, (g, flag, table) in zip(inputs, saved):
-            x.grad = g
-            x._retain = flag         # backward(inputs=...) retained the non-leaves' gradients: undo that
-            if x._node is not None:
-                x._node.retained = table
     return tuple(result)

@@ -1172,34 +1172,27 @@ def test_warning(fn, category, match):
     _warns(npgrad, fn, category, match.replace("torch.utils", "(torch|npgrad).utils"))
 
 
-# --------------------------------------------------------------------------- what npgrad refuses
+# --------------------------------------------------------------------------- higher order
 
 
-def test_higher_order_derivatives_are_refused_clearly():
-    """No create_graph in npgrad: second derivatives raise instead of returning a gradient without them."""
-    F, AF = npgrad.func, npgrad.autograd.functional
+def test_higher_order_derivatives_through_transforms():
+    """Transforms record their gradients when their inputs require grad outside them (create_graph)."""
+    F = npgrad.func
     x = npgrad.tensor([0.3, -0.7], dtype=npgrad.float64, requires_grad=True)
     f = lambda t: (t ** 3).sum()   # noqa: E731
     g = F.grad(f)(x)
     assert g.requires_grad
     np.testing.assert_allclose(g.detach().numpy(), 3 * x.detach().numpy() ** 2, rtol=1e-14)
-    with pytest.raises(NotImplementedError, match="higher-order derivative"):
-        g.sum().backward()
-    with pytest.raises(NotImplementedError, match="higher-order derivative"):
-        F.grad(lambda t: F.grad(f)(t).sum())(x.detach())
-    with pytest.raises(NotImplementedError, match="higher-order derivative"):
-        F.jacrev(F.jacrev(f))(x.detach())
-    with pytest.raises(NotImplementedError, match="hessian needs second-order derivatives"):
-        F.hessian(f)(x)
-    for name in ("hessian", "hvp", "vhp"):
-        with pytest.raises(NotImplementedError, match=f"{name} needs second-order derivatives"):
-            getattr(AF, name)(f, x.detach())
-    for name in ("jacobian", "vjp", "jvp"):
-        with pytest.raises(NotImplementedError, match="create_graph=True"):
-            getattr(AF, name)(f, x.detach(), **({"v": npgrad.ones((), dtype=npgrad.float64)} if name == "vjp"
-                                                else {}), create_graph=True)
+    g.sum().backward()                                             # d/dx sum(3 x^2) = 6 x
+    np.testing.assert_allclose(x.grad.numpy(), 6 * x.detach().numpy(), rtol=1e-14)
+    d2 = F.grad(lambda t: F.grad(f)(t).sum())(x.detach())
+    np.testing.assert_allclose(d2.numpy(), 6 * x.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(F.jacrev(F.jacrev(f))(x.detach()).numpy(), np.diag(6 * x.detach().numpy()),
+                               rtol=1e-14)
+    np.testing.assert_allclose(F.hessian(f)(x.detach()).numpy(), np.diag(6 * x.detach().numpy()), rtol=1e-14)
     # an input that needs no gradient outside the transform: the result is a plain tensor
     assert not F.grad(f)(x.detach()).requires_grad
+    assert not F.hessian(f)(x.detach()).requires_grad
 
 
 def test_vmap_loops_and_counts_calls():

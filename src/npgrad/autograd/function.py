@@ -18,7 +18,8 @@ from .versions import note as _note_versions
 
 # npgrad ops whose PyTorch counterpart (in the common case) carries another name
 _TORCH_NAMES = {"_FusedCrossEntropy": "NllLoss", "_LayerNorm": "NativeLayerNorm", "_CTCLoss": "CtcLoss",
-                "_Linear": "Addmm", "MatMul": "Mm", "Reshape": "View"}
+                "_Linear": "Addmm", "MatMul": "Mm", "Reshape": "View",
+                "CumSum": "Cumsum", "CumProd": "Cumprod"}
 
 # ops whose output shares its input's memory
 VIEW_FUNCTIONS = frozenset({"GetItem", "Reshape", "Permute", "Expand", "Split"})
@@ -270,5 +271,15 @@ def _defined(user):
 
 
 def once_differentiable(fn):
-    """Marks a ``backward`` as not differentiable itself; npgrad never differentiates a backward."""
-    return fn
+    """Marks a user Function's ``backward`` as not differentiable itself (it runs without recording).
+
+    Under ``create_graph=True`` its gradients come out as constants when the incoming gradients are, and
+    otherwise as tensors whose differentiation raises PyTorch's error.
+    """
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            return fn(ctx, *args)
+
+    wrapper.once_differentiable = True
+    return wrapper

@@ -958,3 +958,30 @@ class LinalgVectorNorm(Function):
                 scaled = np.sign(x) * np.power(np.abs(x), p - 1) if p < 2 else x * np.power(np.abs(x), p - 2)
                 out = scaled * np.where(y == 0, 0, g / np.power(y, p - 1))
         return out.astype(x.dtype, copy=False), None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """The same ``norm_backward`` on Tensors (the masks, signs and tie counts are constants)."""
+        from .elementwise import _keep
+
+        x_array, y_array = ctx.saved_tensors
+        p, dims = ctx.c
+        if p == 0:
+            return None, None, None, None
+        x = saved.input(0, x_array)
+        y = saved.output(0, y_array.reshape(g.shape)).reshape(y_array.shape)
+        g = g.reshape(y_array.shape)
+        sign = np.sign(x_array)
+        if p == 1:
+            return g * sign, None, None, None
+        if p == 2:
+            return x * _keep(y_array != 0, g / y), None, None, None
+        if np.isinf(p):
+            a = np.abs(x_array)
+            mask = (a == y_array) | np.isnan(a)
+            return g * (sign * mask / mask.sum(axis=dims, keepdims=True)), None, None, None
+        if p < 1:
+            scaled = _keep(x_array != 0, sign * x.abs() ** (p - 1))
+            return scaled * g * y ** (1 - p), None, None, None
+        scaled = sign * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return scaled * _keep(y_array != 0, g / y ** (p - 1)), None, None, None

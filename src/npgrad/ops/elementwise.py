@@ -49,6 +49,37 @@ def with_derivative(ctx, x, kernel, reference, *params):
     return reference(x, grad, *params)
 
 
+def _keep(mask, g, anchor=None):
+    """``g`` where ``mask`` holds and 0 elsewhere, as a recorded select (an infinite ``g`` elsewhere still gives 0).
+
+    ``anchor``: the input the mask was read from; it receives a zero gradient, as PyTorch's double backward of a
+    piecewise-linear op gives its input (so a parameter behind it gets ``.grad`` zeros, not None).
+    """
+    if anchor is None or not anchor.requires_grad:
+        return Where.apply(np.asarray(mask), g, np.zeros((), g._data.dtype))
+    return _MaskedGradient.apply(np.asarray(mask), g, anchor)
+
+
+class _MaskedGradient(Function):
+    """``where(mask, g, 0)`` whose gradient is ``where(mask, gg, 0)`` for ``g`` and zeros for ``anchor``."""
+
+    @staticmethod
+    def forward(ctx, mask, g, anchor):
+        ctx.save_for_backward(mask)
+        ctx.anchor_shape = anchor.shape
+        return np.where(mask, g, np.zeros((), g.dtype))
+
+    @staticmethod
+    def backward(ctx, gg):
+        (mask,) = ctx.saved_tensors
+        return None, np.where(mask, gg, np.zeros((), gg.dtype)), np.zeros(ctx.anchor_shape, gg.dtype)
+
+    @staticmethod
+    def graph_backward(ctx, saved, gg):
+        (mask,) = ctx.saved_tensors
+        return None, _keep(mask, gg), gg.new_zeros(ctx.anchor_shape)
+
+
 def times_derivative(g, d):
     """The backward of an activation that saved its derivative: ``g * d``."""
     if use_activation_kernel(d):
@@ -66,6 +97,10 @@ class Add(Function):
     def backward(ctx, g):
         return g, (g if ctx.alpha == 1 else g * ctx.alpha)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+
 
 class Sub(Function):
     @staticmethod
@@ -75,6 +110,10 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return g, (-g if ctx.alpha == 1 else -g * ctx.alpha)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
         return g, (-g if ctx.alpha == 1 else -g * ctx.alpha)
 
 
@@ -91,6 +130,12 @@ class Mul(Function):
         return (np.multiply(g, b, out=memory.like(g, b)) if ctx.needs_input_grad[0] else None,
                 np.multiply(g, a, out=memory.like(g, a)) if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        a, b = ctx.saved_tensors
+        return (g * saved.input(1, b) if ctx.needs_input_grad[0] else None,
+                g * saved.input(0, a) if ctx.needs_input_grad[1] else None)
+
 
 class Div(Function):
     @staticmethod
@@ -106,6 +151,14 @@ class Div(Function):
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        a, b = ctx.saved_tensors
+        b = saved.input(1, b)
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * saved.input(0, a) / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Neg(Function):
     @staticmethod
@@ -115,6 +168,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, g):
         return np.negative(g, out=memory.like(g))
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return -g
 
 
 class Pow(Function):
@@ -144,6 +201,22 @@ class Pow(Function):
                               g * out * np.log(x))
         return gx, gy
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x_array, y_array, out = ctx.saved_tensors
+        x, y = saved.input(0, x_array), saved.input(1, y_array)
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(y_array, (int, float)) and y_array == 0:
+                gx = g * 0
+            elif isinstance(y_array, (int, float)):     # x ** 0 too stays recorded, as in PyTorch
+                gx = g * (y_array * x ** (y_array - 1))
+            else:
+                gx = _keep(np.asarray(y_array) != 0, g * y * x ** (y - 1))
+        if ctx.needs_input_grad[1]:
+            gy = _keep(~((x_array == 0) & (np.asarray(y_array) >= 0)), g * saved.output(0, out) * x.log())
+        return gx, gy
+
 
 class Exp(Function):
     @staticmethod
@@ -158,6 +231,11 @@ class Exp(Function):
         (y,) = ctx.saved_tensors
         return np.multiply(g, y, out=memory.like(g, y))
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        return g * saved.output(0, y)
+
 
 class Expm1(Function):
     @staticmethod
@@ -170,6 +248,11 @@ class Expm1(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return g * (y + 1)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        return g * (saved.output(0, y) + 1)
 
 
 class Log(Function):
@@ -185,6 +268,11 @@ class Log(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / x
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return g / saved.input(0, x)
+
 
 class Log1p(Function):
     @staticmethod
@@ -197,6 +285,11 @@ class Log1p(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / (1 + x)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + saved.input(0, x))
 
 
 class Sqrt(Function):
@@ -213,6 +306,11 @@ class Sqrt(Function):
         with np.errstate(divide="ignore"):
             return g / (2 * y)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        return g / (2 * saved.output(0, y))
+
 
 class Abs(Function):
     @staticmethod
@@ -224,6 +322,11 @@ class Abs(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * np.sign(x)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return _keep(np.ones(x.shape, bool), g * np.sign(x), saved.input(0, x))
 
 
 class Sin(Function):
@@ -237,6 +340,11 @@ class Sin(Function):
         (x,) = ctx.saved_tensors
         return g * np.cos(x)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return g * saved.input(0, x).cos()
+
 
 class Cos(Function):
     @staticmethod
@@ -248,6 +356,11 @@ class Cos(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return -g * np.sin(x)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return -g * saved.input(0, x).sin()
 
 
 class Tanh(Function):
@@ -261,6 +374,12 @@ class Tanh(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return np.multiply(g, 1 - y * y, out=memory.like(g, y))
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        y = saved.output(0, y)
+        return g * (1 - y * y)
 
 
 def sigmoid_array(x):
@@ -282,6 +401,12 @@ class Sigmoid(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return np.multiply(g * y, 1 - y, out=memory.like(g, y))
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        y = saved.output(0, y)
+        return g * y * (1 - y)
 
 
 def _sigmoid_of(z, u):
@@ -305,12 +430,17 @@ class LogSigmoid(Function):
     def forward(ctx, x):
         y, d = with_derivative(ctx, x, "logsigmoid", logsigmoid_reference)
         ctx.save_for_backward(d)
+        ctx.x = x       # for a recorded backward (create_graph), which differentiates d
         return y
 
     @staticmethod
     def backward(ctx, g):
         (d,) = ctx.saved_tensors
         return times_derivative(g, d)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return g * (-saved.input(0, ctx.x)).sigmoid()
 
 
 class Relu(Function):
@@ -334,6 +464,11 @@ class Relu(Function):
             return activation_kernels().relu_backward(g, y)
         return np.where(y <= 0, np.zeros((), g.dtype), g)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        return _keep(~(y <= 0), g, saved.output(0, y))
+
 
 class LeakyRelu(Function):
     """x if x > 0 else slope * x, as PyTorch's select (so NaN and -0.0 take the slope); the gradient is g or
@@ -354,6 +489,12 @@ class LeakyRelu(Function):
             return activation_kernels().leaky_relu_backward(g, x, ctx.slope), None
         g = np.asarray(g, dtype=x.dtype)
         return np.where(x > 0, g, g * x.dtype.type(ctx.slope)), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        positive = np.asarray(x > 0)
+        return _keep(positive, g, saved.input(0, x)) + _keep(~positive, g * x.dtype.type(ctx.slope)), None
 
 
 def elu_reference(x, grad, negcoef, poscoef, negiptcoef, gradiptcoef=None):
@@ -384,12 +525,21 @@ class Elu(Function):
         grad_scale = 1.0 / (beta if grad_beta is None else grad_beta)
         y, d = with_derivative(ctx, x, "elu", elu_reference, alpha * scale, scale, 1.0 / beta, grad_scale)
         ctx.save_for_backward(d)
+        ctx.x, ctx.coefficients = x, (alpha * scale, scale, grad_scale)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (d,) = ctx.saved_tensors
         return times_derivative(g, d), None, None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        negcoef, poscoef, gradiptcoef = ctx.coefficients
+        x = saved.input(0, ctx.x)
+        positive = np.asarray(ctx.x > 0)
+        negative_slope = (negcoef * gradiptcoef) * (x.clamp(max=0) * gradiptcoef).exp()
+        return _keep(positive, g * poscoef) + _keep(~positive, g * negative_slope), None, None, None, None
 
 
 def gelu_reference(x, grad, approximate="none"):
@@ -417,12 +567,23 @@ class Gelu(Function):
     def forward(ctx, x, approximate="none"):
         y, d = with_derivative(ctx, x, "gelu", gelu_reference, approximate)
         ctx.save_for_backward(d)
+        ctx.x, ctx.approximate = x, approximate
         return y
 
     @staticmethod
     def backward(ctx, g):
         (d,) = ctx.saved_tensors
         return times_derivative(g, d), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x = saved.input(0, ctx.x)
+        if ctx.approximate == "tanh":
+            t = (SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)).tanh()
+            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
+        else:
+            d = 0.5 * (1 + (x * INV_SQRT_2).erf()) + x * INV_SQRT_2PI * (-0.5 * x * x).exp()
+        return g * d, None
 
 
 def silu_reference(x, grad):
@@ -444,12 +605,19 @@ class Silu(Function):
     def forward(ctx, x):
         y, d = with_derivative(ctx, x, "silu", silu_reference)
         ctx.save_for_backward(d)
+        ctx.x = x
         return y
 
     @staticmethod
     def backward(ctx, g):
         (d,) = ctx.saved_tensors
         return times_derivative(g, d)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x = saved.input(0, ctx.x)
+        s = x.sigmoid()
+        return g * (s * (1 + x * (1 - s)))
 
 
 def softplus_reference(x, grad, beta, threshold):
@@ -471,12 +639,20 @@ class Softplus(Function):
     def forward(ctx, x, beta=1.0, threshold=20.0):
         y, d = with_derivative(ctx, x, "softplus", softplus_reference, beta, threshold)
         ctx.save_for_backward(d)
+        ctx.x, ctx.params = x, (beta, threshold)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (d,) = ctx.saved_tensors
         return times_derivative(g, d), None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        beta, threshold = ctx.params
+        x = saved.input(0, ctx.x)
+        linear = np.asarray(beta * ctx.x > threshold)
+        return _keep(linear, g) + _keep(~linear, g * (x * beta).sigmoid()), None, None
 
 
 class Erf(Function):
@@ -489,6 +665,12 @@ class Erf(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        x = saved.input(0, x)
+        return g * (2 / math.sqrt(math.pi)) * (-x * x).exp()
 
 
 class Clamp(Function):
@@ -525,6 +707,24 @@ class Clamp(Function):
         # a select, not a product: an infinite or NaN gradient outside [lo, hi] still gives exactly 0
         return np.where(inside, g, zero), glo, ghi
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x, lo, hi = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        glo = ghi = None
+        if lo is not None:
+            inside = inside & (x >= lo)
+            if ctx.needs_input_grad[1]:
+                glo = _keep(x < lo, g)
+        if hi is not None:
+            inside = inside & (x <= hi)
+            if ctx.needs_input_grad[2]:
+                above = x > hi
+                if lo is not None:
+                    above = above & (np.asarray(hi) >= lo)
+                ghi = _keep(above, g)
+        return _keep(inside, g, saved.input(0, x)), glo, ghi
+
 
 class Maximum(Function):
     """Elementwise max; ties split the gradient evenly, as in PyTorch."""
@@ -536,6 +736,12 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        wa = (a > b) + 0.5 * (a == b)
+        return g * wa, g * (1 - wa)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
         a, b = ctx.saved_tensors
         wa = (a > b) + 0.5 * (a == b)
         return g * wa, g * (1 - wa)
@@ -553,6 +759,12 @@ class Minimum(Function):
         wa = (a < b) + 0.5 * (a == b)
         return g * wa, g * (1 - wa)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        a, b = ctx.saved_tensors
+        wa = (a < b) + 0.5 * (a == b)
+        return g * wa, g * (1 - wa)
+
 
 class Where(Function):
     @staticmethod
@@ -565,6 +777,12 @@ class Where(Function):
         (cond,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
         return None, np.where(cond, g, zero), np.where(cond, zero, g)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (cond,) = ctx.saved_tensors
+        cond = np.asarray(cond)
+        return None, _keep(cond, g), _keep(~cond, g)
 
 
 class Cast(Function):
@@ -579,6 +797,10 @@ class Cast(Function):
     def backward(ctx, g):
         return (g.astype(ctx.src) if ctx.src.kind == "f" else None), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return (Cast.apply(g, ctx.src) if ctx.src.kind == "f" else None), None
+
 
 class Clone(Function):
     @staticmethod
@@ -587,6 +809,10 @@ class Clone(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
         return g
 
 
@@ -603,3 +829,10 @@ class Lerp(Function):
         start, end, w = ctx.saved_tensors
         gw = g * (end - start) if ctx.needs_input_grad[2] else None
         return g * (1 - w), g * w, gw
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        start, end, w = ctx.saved_tensors
+        w_t = saved.input(2, w)
+        gw = g * (saved.input(1, end) - saved.input(0, start)) if ctx.needs_input_grad[2] else None
+        return g * (1 - w_t), g * w_t, gw

@@ -33,6 +33,13 @@ class GetItem(Function):
             np.add.at(out, idx, g)
         return out, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        idx = ctx.c[2]
+        return LinearMap.apply(g, GetItem.backward, ctx, 0, lambda gg: GetItem.apply(gg, idx)), None
+
 
 class IndexPut(Function):
     """out = x with out[idx] = value (accumulate=True adds instead)."""
@@ -97,6 +104,13 @@ class Gather(Function):
         view = out[sl]
         _scatter_add_into(view, dim, index, g)
         return out, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        _, dim, index = ctx.c
+        return LinearMap.apply(g, Gather.backward, ctx, 0, lambda gg: Gather.apply(gg, dim, index)), None, None
 
 
 def _scatter_add_into(out, dim, index, src):
@@ -258,6 +272,14 @@ class IndexSelect(Function):
         np.add.at(moved, index, np.moveaxis(g, dim, 0))
         return out, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        _, dim, index = ctx.c
+        return LinearMap.apply(g, IndexSelect.backward, ctx, 0,
+                               lambda gg: IndexSelect.apply(gg, dim, index)), None, None
+
 
 class IndexAdd(Function):
     @staticmethod
@@ -287,6 +309,15 @@ class MaskedFill(Function):
         if ctx.needs_input_grad[2]:
             gv = np.sum(np.where(mask, g, 0))
         return np.where(mask, 0, g), None, gv
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from .elementwise import Where
+
+        (mask,) = ctx.saved_tensors
+        zero = np.zeros((), g._data.dtype)
+        gv = Where.apply(mask, g, zero).sum() if ctx.needs_input_grad[2] else None
+        return Where.apply(mask, zero, g), None, gv
 
 
 class MaskedSelect(Function):

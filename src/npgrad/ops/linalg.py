@@ -54,6 +54,25 @@ class MatMul(Function):
                 gb = gb[..., 0].reshape(-1, b.shape[0]).sum(0)
         return ga, gb
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        a_array, b_array = ctx.saved_tensors
+        a, b = saved.input(0, a_array), saved.input(1, b_array)
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(1) if b.ndim == 1 else b
+        batch = np.broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
+        g2 = g.reshape(batch + (a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = g2 @ b2.transpose(-1, -2)
+            if a.ndim == 1:
+                ga = ga.reshape(-1, a.shape[0]).sum(0)
+        if ctx.needs_input_grad[1]:
+            gb = a2.transpose(-1, -2) @ g2
+            if b.ndim == 1:
+                gb = gb[..., 0].reshape(-1, b.shape[0]).sum(0)
+        return ga, gb
+
 
 class Einsum(Function):
     """einsum over explicit subscripts ('ij,jk->ik'); each operand's gradient is an einsum."""

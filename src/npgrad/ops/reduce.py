@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
+from .shape import Expand, Reshape
 
 
 def normalize_dims(dim, ndim):
@@ -28,6 +29,13 @@ def _c(a):
     return a if a.flags.c_contiguous else np.array(a, order="C")
 
 
+def _kept(g, shape, dims, keepdim):
+    """A reduced Tensor gradient reshaped to broadcast against the input shape (recorded: ``create_graph``)."""
+    if not keepdim and len(shape):
+        return Reshape.apply(g, tuple(1 if i in dims else s for i, s in enumerate(shape)))
+    return g
+
+
 def _expand_back(g, shape, dims, keepdim):
     """Reshape a reduced gradient so it broadcasts against the input shape."""
     if not keepdim and len(shape):
@@ -47,6 +55,11 @@ class Sum(Function):
         shape, dims, keepdim = ctx.c
         return np.broadcast_to(_expand_back(g, shape, dims, keepdim), shape), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        shape, dims, keepdim = ctx.c
+        return Expand.apply(_kept(g, shape, dims, keepdim), shape), None, None
+
 
 class Mean(Function):
     @staticmethod
@@ -64,6 +77,11 @@ class Mean(Function):
     def backward(ctx, g):
         shape, dims, keepdim = ctx.c
         return np.broadcast_to(_expand_back(g, shape, dims, keepdim) / max(ctx.n, 1), shape), None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        shape, dims, keepdim = ctx.c
+        return Expand.apply(_kept(g, shape, dims, keepdim) / max(ctx.n, 1), shape), None, None
 
 
 class Prod(Function):
@@ -122,6 +140,16 @@ class MaxDim(Function):
         np.put_along_axis(out, idx, g, axis=dim)
         return out, None, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g, _gi):
+        from ..autograd.graph import LinearMap
+        from .index import Gather
+
+        shape, dim, keepdim, idx = ctx.c
+        out_shape = g.shape
+        return LinearMap.apply(g, lambda c, a: MaxDim.backward(c, a, None), ctx, 0,
+                               lambda gg: Reshape.apply(Gather.apply(gg, dim, idx), out_shape)), None, None, None
+
 
 class Amax(Function):
     """amax/amin (and full max/min): ties share the gradient evenly."""
@@ -140,6 +168,12 @@ class Amax(Function):
         g = _expand_back(g, x.shape, dims, keepdim)
         return g * mask / count, None, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g, *_):
+        x, y, dims, keepdim = ctx.c
+        mask = (x == y)
+        return _kept(g, x.shape, dims, keepdim) * (mask / mask.sum(axis=dims, keepdims=True)), None, None, None
+
 
 class Var(Function):
     @staticmethod
@@ -151,6 +185,7 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / denom
         ctx.c = (diff, dims, keepdim, denom)
+        ctx.x = x       # for a recorded backward (create_graph)
         return _c(out.astype(x.dtype, copy=False))
 
     @staticmethod
@@ -159,6 +194,13 @@ class Var(Function):
         g = _expand_back(g, diff.shape, dims, keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return 2 * g * diff / denom, None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        diff, dims, keepdim, denom = ctx.c
+        x = saved.input(0, ctx.x)
+        centred = x - x.mean(dims, keepdim=True)
+        return 2 * _kept(g, diff.shape, dims, keepdim) * centred / denom, None, None, None
 
 
 class LogSumExp(Function):
@@ -177,6 +219,13 @@ class LogSumExp(Function):
         g = _expand_back(g, x.shape, dims, keepdim)
         return g * np.exp(x - out), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x, out, dims, keepdim = ctx.c
+        out_shape = g.shape
+        lse = _kept(saved.output(0, out.reshape(out_shape)), x.shape, dims, keepdim)
+        return _kept(g, x.shape, dims, keepdim) * (saved.input(0, x) - lse).exp(), None, None
+
 
 class Softmax(Function):
     @staticmethod
@@ -191,6 +240,12 @@ class Softmax(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return y * (g - np.sum(g * y, axis=ctx.dim, keepdims=True)), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        y = saved.output(0, y)
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
 
 
 class LogSoftmax(Function):
@@ -209,6 +264,11 @@ class LogSoftmax(Function):
         (y,) = ctx.saved_tensors
         return g - np.exp(y) * np.sum(g, axis=ctx.dim, keepdims=True), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        return g - saved.output(0, y).exp() * g.sum(ctx.dim, keepdim=True), None
+
 
 class CumSum(Function):
     @staticmethod
@@ -220,6 +280,11 @@ class CumSum(Function):
     def backward(ctx, g):
         d = ctx.dim
         return np.flip(np.cumsum(np.flip(g, d), axis=d), d), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        d = ctx.dim
+        return g.flip(d).cumsum(d).flip(d), None
 
 
 class CumProd(Function):

@@ -16,6 +16,10 @@ class Reshape(Function):
     def backward(ctx, g):
         return np.reshape(g, ctx.shape), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return Reshape.apply(g, ctx.shape), None
+
 
 class Permute(Function):
     @staticmethod
@@ -27,6 +31,10 @@ class Permute(Function):
     def backward(ctx, g):
         return np.transpose(g, np.argsort(ctx.axes)), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return Permute.apply(g, tuple(int(a) for a in np.argsort(ctx.axes))), None
+
 
 class Expand(Function):
     """Broadcast to a larger shape; the engine sums the gradient back."""
@@ -37,6 +45,10 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return g, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
         return g, None
 
 
@@ -58,6 +70,12 @@ class Cat(Function):
             out.append(p)
         return (None, *out)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        dim, sizes = ctx.c
+        parts = Split.apply(g, sizes, dim)
+        return (None, *(parts if isinstance(parts, tuple) else (parts,)))
+
 
 class Stack(Function):
     @staticmethod
@@ -69,6 +87,10 @@ class Stack(Function):
     def backward(ctx, g):
         n = g.shape[ctx.dim]
         return (None, *[np.take(g, i, axis=ctx.dim) for i in range(n)])
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return (None, *[g.select(ctx.dim, i) for i in range(g.shape[ctx.dim])])
 
 
 class Split(Function):
@@ -84,6 +106,10 @@ class Split(Function):
     def backward(ctx, *gs):
         return np.concatenate(gs, axis=ctx.c[1]), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, *gs):
+        return Cat.apply(ctx.c[1], *gs), None, None
+
 
 class Flip(Function):
     @staticmethod
@@ -94,6 +120,10 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, g):
         return np.flip(g, ctx.dims), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return Flip.apply(g, ctx.dims), None
 
 
 class Roll(Function):
@@ -107,6 +137,12 @@ class Roll(Function):
         shifts, dims = ctx.c
         neg = -np.asarray(shifts) if not isinstance(shifts, int) else -shifts
         return np.roll(g, neg if isinstance(neg, int) else tuple(neg), dims), None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        shifts, dims = ctx.c
+        neg = -shifts if isinstance(shifts, int) else tuple(-int(s) for s in shifts)
+        return Roll.apply(g, neg, dims), None, None
 
 
 class Repeat(Function):
@@ -126,6 +162,15 @@ class Repeat(Function):
         g = g.reshape(inter).sum(axis=tuple(range(0, len(inter), 2)))
         return g.reshape(orig), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        shape, reps, orig = ctx.c
+        inter = []
+        for r, s in zip(reps, shape):
+            inter += [r, s]
+        g = Reshape.apply(g, tuple(inter)).sum(tuple(range(0, len(inter), 2)))
+        return Reshape.apply(g, orig), None
+
 
 class Tri(Function):
     """tril / triu: keep a triangle, zero the rest."""
@@ -140,6 +185,11 @@ class Tri(Function):
         k, upper = ctx.c
         return (np.triu(g, k) if upper else np.tril(g, k)), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        k, upper = ctx.c
+        return Tri.apply(g, k, upper), None, None
+
 
 class Pad(Function):
     """Constant padding as F.pad(x, pad, value): pad lists (left, right) from the last dim."""
@@ -149,7 +199,7 @@ class Pad(Function):
         widths = [(0, 0)] * x.ndim
         for i in range(len(pad) // 2):
             widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-        ctx.widths = widths
+        ctx.widths, ctx.pad = widths, pad
         cropped = x
         slices = []
         for lo, hi in widths:  # negative padding crops
@@ -166,6 +216,12 @@ class Pad(Function):
         back = [(-lo if lo < 0 else 0, -hi if hi < 0 else 0) for lo, hi in ctx.widths]
         return np.pad(inner, back), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        return LinearMap.apply(g, Pad.backward, ctx, 0, lambda gg: Pad.apply(gg, ctx.pad, 0)), None, None
+
 
 class Diagonal(Function):
     @staticmethod
@@ -181,3 +237,11 @@ class Diagonal(Function):
         i = np.arange(g.shape[-1])
         moved[..., i + max(-offset, 0), i + max(offset, 0)] = g
         return out, None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        _, offset, d1, d2 = ctx.c
+        return LinearMap.apply(g, Diagonal.backward, ctx, 0, lambda gg: Diagonal.apply(gg, offset, d1, d2)), \
+            None, None, None

@@ -35,7 +35,6 @@ Example:
 """
 import contextlib
 import enum
-import sys
 import warnings
 
 import numpy as np
@@ -171,15 +170,9 @@ def create_selective_checkpoint_contexts(policy_fn_or_list, allow_cache_entry_mu
 
 def _inside_backward_with_inputs():
     """Whether the backward pass running now was asked for chosen inputs (``autograd.grad``, ``inputs=``)."""
-    from ..tensor import _backward
+    from ..tensor import backward_has_inputs
 
-    code = _backward.__code__
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is code:
-            return frame.f_locals.get("inputs") is not None
-        frame = frame.f_back
-    return False
+    return backward_has_inputs()
 
 
 class CheckpointFunction(Function):

@@ -72,6 +72,17 @@ class _Linear(Function):
             gb = g.reshape(rows, g.shape[-1]).sum(0)
         return gx, gw, gb
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x_array, w_array = ctx.saved_tensors
+        x, w = saved.input(0, x_array), saved.input(1, w_array)
+        rows = math.prod(g.shape[:-1])
+        g2 = g.reshape(rows, g.shape[-1])
+        gx = g @ w if ctx.needs_input_grad[0] else None
+        gw = g2.t() @ x.reshape(rows, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        gb = g2.sum(0) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
+        return gx, gw, gb
+
 
 def linear(input, weight, bias=None):
     r"""Affine map :math:`y = x W^\top + b`.
@@ -230,12 +241,19 @@ class _Mish(Function):
     def forward(ctx, x):
         y, d = E.with_derivative(ctx, x, "mish", _mish_reference)
         ctx.save_for_backward(d)
+        ctx.x = x       # for a recorded backward (create_graph)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (d,) = ctx.saved_tensors
         return E.times_derivative(g, d)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x = saved.input(0, ctx.x)
+        t = E.Softplus.apply(x).tanh()
+        return g * (t + x * x.sigmoid() * (1 - t * t))
 
 
 def mish(input, inplace=False):
@@ -282,6 +300,12 @@ class _Hardtanh(Function):
             return E.activation_kernels().hardtanh_backward(g, x, lo, hi), None, None
         return np.where((x > lo) & (x < hi), g, 0).astype(g.dtype, copy=False), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return E._keep((x > lo) & (x < hi), g, saved.input(0, x)), None, None
+
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     r""":math:`\min(\max(x, \text{min\_val}), \text{max\_val})`."""
@@ -315,6 +339,11 @@ class _Hardsigmoid(Function):
             return E.activation_kernels().hardsigmoid_backward(g, x, _ONE_SIXTH)
         return np.where((x > -3) & (x < 3), g * _ONE_SIXTH, 0).astype(g.dtype, copy=False)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return E._keep((x > -3) & (x < 3), g * _ONE_SIXTH, saved.input(0, x))
+
 
 class _Hardswish(Function):
     """:math:`x \\min(\\max(x + 3, 0), 6) / 6`; gradient 0 for :math:`x \\le -3`, :math:`x/3 + 1/2` below 3,
@@ -336,6 +365,13 @@ class _Hardswish(Function):
         with np.errstate(invalid="ignore"):
             inner = np.where(x >= 3, g, g * (x / 3 + 0.5))
         return np.where(x <= -3, 0, inner).astype(g.dtype, copy=False)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x_array,) = ctx.saved_tensors
+        x = saved.input(0, x_array)
+        middle = (x_array > -3) & (x_array < 3)
+        return E._keep(middle, g * (x / 3 + 0.5)) + E._keep(x_array >= 3, g)
 
 
 def hardsigmoid(input, inplace=False):
@@ -367,6 +403,7 @@ class _Tanhshrink(Function):
     def forward(ctx, x):
         y, sech2 = E.with_derivative(ctx, x, "tanhshrink", _tanhshrink_reference)
         ctx.save_for_backward(sech2)
+        ctx.x = x       # for a recorded backward (create_graph)
         return y
 
     @staticmethod
@@ -375,6 +412,11 @@ class _Tanhshrink(Function):
         if E.use_activation_kernel(sech2):
             return E.activation_kernels().tanhshrink_backward(g, sech2)
         return g - g * sech2
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        t = saved.input(0, ctx.x).tanh()
+        return g - g * (1 - t * t)
 
 
 def tanhshrink(input):
@@ -405,6 +447,11 @@ class _Shrink(Function):
         if E.use_activation_kernel(x):
             return E.activation_kernels().shrink_backward(g, x, lambd), None, None
         return np.where((x > lambd) | (x < -lambd), g, 0).astype(g.dtype, copy=False), None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (x,) = ctx.saved_tensors
+        return E._keep((x > ctx.lambd) | (x < -ctx.lambd), g, saved.input(0, x)), None, None
 
 
 class _Softshrink(_Shrink):
@@ -687,6 +734,20 @@ class _Embedding(Function):
             out[padding_idx] = 0
         return out, None, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """The row sums as a recorded linear map of ``g``; its gradient looks the rows up again (0 at
+        ``padding_idx``). As in PyTorch, ``scale_grad_by_freq`` scales the first backward only: it is a
+        rescaling of the update, not part of a derivative."""
+        from ...autograd.graph import LinearMap
+
+        shape, idx, padding_idx, _ = ctx.c
+        keep = np.ones((shape[0], 1), dtype=g._data.dtype)
+        if padding_idx is not None:
+            keep[padding_idx] = 0
+        return LinearMap.apply(g, _Embedding.backward, ctx, 0,
+                               lambda gg: _Embedding.apply(gg * keep, idx, None, False)), None, None, None
+
 
 _LEGACY_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
                       "uint8": "torch.ByteTensor", "int8": "torch.CharTensor", "int16": "torch.ShortTensor",
@@ -757,6 +818,7 @@ class _LayerNorm(Function):
         rstd = 1.0 / np.sqrt(var + eps)
         xhat = xc * rstd
         ctx.c = (xhat, rstd, weight, dims)
+        ctx.x, ctx.eps = x, eps      # for a recorded backward (create_graph)
         y = xhat
         if weight is not None:
             y = y * weight
@@ -776,6 +838,23 @@ class _LayerNorm(Function):
             m1 = gh.mean(axis=dims, keepdims=True)
             m2 = (gh * xhat).mean(axis=dims, keepdims=True)
             gx = rstd * (gh - m1 - xhat * m2)
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """The same formulas on Tensors, with :math:`\\hat x` and :math:`1/\\sigma` recomputed from the input."""
+        _, _, weight, dims = ctx.c
+        x = saved.input(0, ctx.x)
+        xc = x - x.mean(dims, keepdim=True)
+        rstd = 1.0 / ((xc * xc).mean(dims, keepdim=True) + ctx.eps).sqrt()
+        xhat = xc * rstd
+        lead = tuple(range(x.ndim - len(dims)))
+        gw = (g * xhat).sum(lead) if weight is not None and ctx.needs_input_grad[1] else None
+        gb = g.sum(lead) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
+        gx = None
+        if ctx.needs_input_grad[0]:
+            gh = g * saved.input(1, weight) if weight is not None else g
+            gx = rstd * (gh - gh.mean(dims, keepdim=True) - xhat * (gh * xhat).mean(dims, keepdim=True))
         return gx, gw, gb, None, None
 
 

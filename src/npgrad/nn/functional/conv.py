@@ -140,6 +140,7 @@ class Convolution(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, transposed, output_padding, groups):
         shape = _Shape(x.shape, w.shape, stride, padding, dilation, transposed, output_padding, groups)
+        shape.arguments = (stride, padding, dilation, transposed, output_padding, groups)
         ctx.save_for_backward(x, w)
         ctx.shape = shape
         ctx.grads_owned = True  # backward hands over fresh arrays nobody else holds
@@ -184,6 +185,105 @@ class Convolution(Function):
                 if need_x:
                     gx[s] = shape.crop(shape.col2im(np.matmul(w_g.transpose(0, 2, 1), gy_s)))
         return gx, gw.reshape(w.shape) if need_w else None, gb, None, None, None, None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, gy):
+        """The backward recorded (``create_graph``): the two products of a bilinear map, each an op of its own.
+
+        With :math:`f(x, W)` the convolution, :math:`\\partial x = A(\\partial y, W)` and
+        :math:`\\partial W = B(\\partial y, x)`; their own gradients are convolutions and each other
+        (:class:`_ConvInputGrad`, :class:`_ConvWeightGrad`).
+        """
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = _ConvInputGrad.apply(gy, saved.input(1, w), ctx, x) if need_x else None
+        gw = _ConvWeightGrad.apply(gy, saved.input(0, x), ctx, w) if need_w else None
+        gb = gy.sum((0, *range(2, gy.ndim))) if need_b else None
+        return gx, gw, gb, None, None, None, None, None, None
+
+
+class _ConvAdjoint:
+    """What the two gradient products of a convolution share: the convolution's arguments, and running
+    its array backward for one of its inputs."""
+
+    @staticmethod
+    def conv(x, w, conv_ctx):
+        """:math:`f(x, W)` without bias, recorded: the convolution the gradients came from."""
+        s = conv_ctx.shape
+        return Convolution.apply(x, w, None, *s.arguments)
+
+    @staticmethod
+    def run(conv_ctx, gy, x, w, which):
+        stub = _ConvStub(x, w, conv_ctx.shape, which)
+        return Convolution.backward(stub, gy)[which]
+
+
+class _ConvStub:
+    """A convolution's context, for running its backward on other arrays."""
+
+    def __init__(self, x, w, shape, which):
+        self.saved_tensors = (x, w)
+        self.shape = shape
+        self.needs_input_grad = tuple(k == which for k in range(3))
+
+
+class _ConvInputGrad(Function):
+    """:math:`A(\\partial y, W) = \\partial \\langle \\partial y, f(x, W)\\rangle / \\partial x`: linear in
+    each argument, so :math:`\\partial/\\partial(\\partial y) = f(g, W)` and :math:`\\partial/\\partial W =
+    B(\\partial y, g)` for an incoming gradient :math:`g`."""
+
+    @staticmethod
+    def forward(ctx, gy, w, conv_ctx, x):
+        ctx.save_for_backward(gy, w)
+        ctx.conv_ctx, ctx.x = conv_ctx, x
+        return _ConvAdjoint.run(conv_ctx, gy, x, w, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        from ...autograd.grad_mode import no_grad
+        from ...tensor import Tensor
+
+        gy, w = ctx.saved_tensors
+        with no_grad():
+            g_gy = _ConvAdjoint.conv(Tensor._wrap(g), Tensor._wrap(w), ctx.conv_ctx)._data
+        g_w = _ConvAdjoint.run(ctx.conv_ctx, gy, g, w, 1) if ctx.needs_input_grad[1] else None
+        return g_gy, g_w, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        gy, w = ctx.saved_tensors
+        g_gy = _ConvAdjoint.conv(g, saved.input(1, w), ctx.conv_ctx)
+        g_w = _ConvWeightGrad.apply(saved.input(0, gy), g, ctx.conv_ctx, w) if ctx.needs_input_grad[1] else None
+        return g_gy, g_w, None, None
+
+
+class _ConvWeightGrad(Function):
+    """:math:`B(\\partial y, x) = \\partial \\langle \\partial y, f(x, W)\\rangle / \\partial W`:
+    :math:`\\partial/\\partial(\\partial y) = f(x, g)` and :math:`\\partial/\\partial x = A(\\partial y, g)`."""
+
+    @staticmethod
+    def forward(ctx, gy, x, conv_ctx, w):
+        ctx.save_for_backward(gy, x)
+        ctx.conv_ctx, ctx.w = conv_ctx, w
+        return _ConvAdjoint.run(conv_ctx, gy, x, w, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        from ...autograd.grad_mode import no_grad
+        from ...tensor import Tensor
+
+        gy, x = ctx.saved_tensors
+        with no_grad():
+            g_gy = _ConvAdjoint.conv(Tensor._wrap(x), Tensor._wrap(g), ctx.conv_ctx)._data
+        g_x = _ConvAdjoint.run(ctx.conv_ctx, gy, x, g, 0) if ctx.needs_input_grad[1] else None
+        return g_gy, g_x, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        gy, x = ctx.saved_tensors
+        g_gy = _ConvAdjoint.conv(saved.input(1, x), g, ctx.conv_ctx)
+        g_x = _ConvInputGrad.apply(saved.input(0, gy), g, ctx.conv_ctx, x) if ctx.needs_input_grad[1] else None
+        return g_gy, g_x, None, None
 
 
 class _Shape:

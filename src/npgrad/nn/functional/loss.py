@@ -427,6 +427,38 @@ class _FusedCrossEntropy(Function):
             grad *= g[:, None, :]
         return grad, None, None, None, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        r"""The gradient as a recorded function of the logits (``create_graph``):
+
+        .. math::
+            \frac{\partial \ell_i}{\partial x_{i,c}} = p_{i,c} \sum_k q_{i,k} - q_{i,c},\qquad
+            q_{i,c} = (1 - \varepsilon)\, w_{y_i} [c = y_i] + \tfrac{\varepsilon}{C} w_c
+
+        for the positions whose target is not ignored, divided by the total weight for 'mean'.
+        """
+        logits, target, weight, ignore_index, label_smoothing, reduction = ctx.saved
+        n_classes = logits.shape[1]
+        valid = target != ignore_index
+        t = np.where(valid, target, 0)
+        w = np.ones(n_classes, logits.dtype) if weight is None else weight
+        class_axis = [1, n_classes] + [1] * (logits.ndim - 2)
+        onehot = np.moveaxis(np.eye(n_classes, dtype=logits.dtype)[t], -1, 1)      # like the logits
+        w_target = np.expand_dims(w[t] * valid, 1)
+        q = (1 - label_smoothing) * w_target * onehot
+        if label_smoothing > 0:
+            q = q + (label_smoothing / n_classes) * np.expand_dims(valid, 1) * w.reshape(class_axis)
+        q = q.astype(logits.dtype, copy=False)
+        p = saved.input(0, logits).softmax(1)
+        grad = p * q.sum(axis=1, keepdims=True) - q
+        if reduction == "none":
+            return grad * g.unsqueeze(1), None, None, None, None, None
+        if reduction == "mean":
+            total = float((w[t] * valid).sum(dtype=np.float64))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad = grad * (1.0 / total if total != 0 else math.inf)
+        return grad * g, None, None, None, None, None
+
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
@@ -522,6 +554,15 @@ class _BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 gy = scale * (np.log1p(-x) - np.log(x))
+        return gx, gy, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        x_array, y_array, w = ctx.saved_tensors
+        x, y = saved.input(0, x_array), saved.input(1, y_array)
+        scale = g if w is None else g * w
+        gx = scale * (x - y) / ((1 - x) * x).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+        gy = scale * ((-x).log1p() - x.log()) if ctx.needs_input_grad[1] else None
         return gx, gy, None
 
 

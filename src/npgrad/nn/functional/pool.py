@@ -345,6 +345,16 @@ def _sum_windows(x, w):
 # --------------------------------------------------------------------------- max pooling
 
 
+def _take_flat(t, index, k):
+    """``t``'s values at the flat positions ``index`` within each plane of its last ``k`` dims (recorded):
+    the transpose of the scatter of a max pooling's backward."""
+    from ...ops.index import Gather
+
+    lead = tuple(t.shape[:t.ndim - k])
+    picked = Gather.apply(t.reshape(lead + (-1,)), len(lead), index.reshape(lead + (-1,)).astype(np.int64))
+    return picked.reshape(index.shape)
+
+
 class _MaxPoolNd(Function):
     """Max over each window; the flat per-plane index of each maximum too when asked (and kept for backward)."""
 
@@ -367,6 +377,15 @@ class _MaxPoolNd(Function):
         (offset,) = ctx.saved_tensors
         lead = g.shape[:g.ndim - len(ctx.windows.kernel)]
         return _scatter_windows(ctx.windows, lead, g.dtype, g, offset), None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g, *unused):
+        """Recorded (``create_graph``): the scatter is linear in ``g``; its transpose reads the maxima's places."""
+        from ...autograd.graph import LinearMap
+
+        (offset,) = ctx.saved_tensors
+        index = ctx.windows.flat_indices(offset)
+        return LinearMap.apply(g, _MaxPoolNd.backward, ctx, 0, lambda gg: _take_flat(gg, index, len(ctx.windows.kernel))), None, None
 
 
 def _named(base, name):
@@ -560,7 +579,7 @@ class _AvgPoolNd(Function):
     def forward(ctx, x, w, count_include_pad, divisor_override):
         total = _sum_windows(x, w)
         divisor = w.divisor(count_include_pad, divisor_override)
-        ctx.windows, ctx.divisor = w, divisor
+        ctx.windows, ctx.divisor, ctx.arguments = w, divisor, (count_include_pad, divisor_override)
         if x.dtype.kind != "f":  # integer averages round towards zero, as C's division does
             quotient = np.abs(total) // np.abs(divisor)
             return np.where((total < 0) != (np.asarray(divisor) < 0), -quotient, quotient).astype(x.dtype)
@@ -571,6 +590,14 @@ class _AvgPoolNd(Function):
         w = ctx.windows
         share = g / np.asarray(ctx.divisor, dtype=g.dtype)
         return _scatter_windows(w, g.shape[:g.ndim - len(w.kernel)], g.dtype, share), None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """Recorded (``create_graph``): the spreading is linear in ``g``; its transpose is the pooling itself."""
+        from ...autograd.graph import LinearMap
+
+        return LinearMap.apply(g, _AvgPoolNd.backward, ctx, 0,
+                               lambda gg: _AvgPoolNd.apply(gg, ctx.windows, *ctx.arguments)), None, None, None
 
 
 _AVG_POOL = _named(_AvgPoolNd, "AvgPool{}D")
@@ -730,6 +757,14 @@ class _AdaptiveAvgPoolNd(Function):
     def backward(ctx, g):
         return _contract(g.astype(ctx.mats[0].dtype, copy=False), [m.T for m in ctx.mats]).astype(g.dtype), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ...autograd.graph import LinearMap
+
+        out_size = tuple(g.shape[g.ndim - len(ctx.mats):])
+        return LinearMap.apply(g, _AdaptiveAvgPoolNd.backward, ctx, 0,
+                               lambda gg: _AdaptiveAvgPoolNd.apply(gg, out_size)), None
+
 
 _ADAPTIVE_AVG = _named(_AdaptiveAvgPoolNd, "AdaptiveAvgPool{}D")
 
@@ -788,6 +823,14 @@ class _AdaptiveMaxPoolNd(Function):
         at = indices.reshape(planes, -1) + (np.arange(planes) * plane)[:, None]
         gx = np.bincount(at.ravel(), weights=g.ravel(), minlength=planes * plane)
         return gx.astype(g.dtype, copy=False).reshape(lead + tuple(ctx.in_size)), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g, unused):
+        from ...autograd.graph import LinearMap
+
+        (indices,) = ctx.saved_tensors
+        return LinearMap.apply(g, lambda c, a: _AdaptiveMaxPoolNd.backward(c, a, None), ctx, 0,
+                               lambda gg: _take_flat(gg, indices, len(ctx.in_size))), None
 
 
 _ADAPTIVE_MAX = _named(_AdaptiveMaxPoolNd, "AdaptiveMaxPool{}D")
