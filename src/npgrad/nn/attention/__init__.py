@@ -3,7 +3,11 @@
 ``sdpa_kernel(backends)`` enables only the given ``SDPBackend`` members inside its block (the
 switches of ``npgrad.backends.cuda``: ``flash_sdp_enabled()`` ...) and restores the previous
 ones after it; with ``set_priority=True`` their order also becomes the priority order. npgrad
-computes attention with one NumPy kernel, the same numbers whichever backend is chosen.
+computes attention with one NumPy kernel, the same numbers whichever backend is chosen, and takes
+or refuses inputs as PyTorch does on a CPU: there only ``FLASH_ATTENTION`` (4-d inputs without
+dropout, tried first whatever the priority) and ``MATH`` (any input) run, so a block that enables
+neither raises ``RuntimeError("No viable backend ...")``, and one whose flash kernel cannot take
+the inputs without ``MATH`` warns why and raises ``RuntimeError("No available kernel. ...")``.
 
 Not provided: ``torch.nn.attention.flex_attention`` (its score and block-mask functions are
 compiled into fused kernels by ``torch.compile``; npgrad has no compiler), ``bias``, ``varlen``,

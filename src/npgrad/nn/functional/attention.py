@@ -43,6 +43,10 @@ class SafeSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.size == 0:  # no keys (or no queries): nothing to normalise
+            y = x.copy()
+            ctx.save_for_backward(y)
+            return y
         top = x.max(axis=-1, keepdims=True)
         empty = np.isneginf(top)
         shifted = np.exp(x - np.where(empty, 0.0, top))
@@ -55,6 +59,12 @@ class SafeSoftmax(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return y * (grad - (grad * y).sum(axis=-1, keepdims=True))
+
+    @staticmethod
+    def graph_backward(ctx, saved, grad):
+        (y,) = ctx.saved_tensors
+        y = saved.output(0, y)
+        return y * (grad - (grad * y).sum(-1, keepdim=True))
 
 
 def _attention_bias(mask, is_causal, length, source, dtype):
@@ -115,6 +125,97 @@ def _raise_broadcast_error(sa, sb):
     raise_error(sa, sb)
 
 
+# --------------------------------------------------------------------------- the kernel PyTorch would pick
+# On a CPU PyTorch has two attention kernels: flash attention, tried first when it is enabled, and the math
+# fallback (``torch.nn.attention.sdpa_kernel`` and ``torch.backends.cuda.enable_*_sdp`` switch them; the other
+# backends do not run on a CPU). npgrad computes both with the one implementation below, but accepts and refuses
+# inputs as the kernel PyTorch picks does, with its warnings and errors when no enabled kernel takes them.
+_NO_VIABLE_BACKEND = ("No viable backend for scaled_dot_product_attention was found. This is likely due to turning "
+                      "off both the math kernel and the fused kernels.")
+_NO_KERNEL = "No available kernel.  Aborting execution."
+_BROADCAST_HINT = (" instead. To broadcast dense inputs, try using unsqueeze and expand_to before passing them into "
+                   "the kernel.")
+_FLASH_DTYPES = ("float32", "float64", "float16")
+
+
+def _last_stride(t):
+    """``t.stride(-1)`` as PyTorch has it: 1 for a contiguous tensor, even an empty one."""
+    return 1 if t._data.size == 0 and t._data.flags.c_contiguous else t.stride(-1)
+
+
+def _flash_refusal(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """Why PyTorch's CPU flash-attention kernel refuses these inputs: ``None`` when it takes them, else its
+    message (``""`` where PyTorch gives none). Its checks in its order; a mask of fewer than 2 dims is an
+    ``IndexError`` there, as in PyTorch."""
+    if dropout_p > 0.0:
+        return "Both fused kernels do not support non-zero dropout."
+    if not query.dim() == key.dim() == value.dim() == 4:
+        return (f"All fused kernels requires query, key and value to be 4 dimensional, but got Query dim: "
+                f"{query.dim()}, Key dim: {key.dim()}, Value dim: {value.dim()} instead.")
+    q_size, k_size, v_size = list(query.shape), list(key.shape), list(value.shape)
+    if not q_size[0] == k_size[0] == v_size[0]:
+        return (f"For dense inputs, both fused kernels require query, key and value to have the same batch_size. "
+                f"Query.sizes(): {q_size}, Key.sizes(): {k_size}, Value.sizes(): {v_size}" + _BROADCAST_HINT)
+    q_heads, k_heads, v_heads = q_size[1], k_size[1], v_size[1]
+    if enable_gqa:
+        if k_heads != v_heads:
+            return (f"Both fused kernels require key and value to have the same num_heads and batch_size but got: "
+                    f"Key sizes: {k_size}, Value sizes: {v_size}, Query sizes: {q_size} instead.")
+        if q_heads % k_heads:
+            return (f"The number of heads in key/value must divide number of heads in query.Got input Key sizes(): "
+                    f"{k_heads}, Value sizes(): {v_heads}, Query sizes(): {q_heads} instead.")
+    elif not q_heads == k_heads == v_heads:
+        return (f"For dense input, both fused kernels require query, key and value to have the same num_heads. "
+                f"Query.sizes(): {q_size}, Key sizes(): {k_size}, Value sizes(): {v_size}" + _BROADCAST_HINT)
+    if attn_mask is not None:
+        if attn_mask.requires_grad:
+            return ""
+        if attn_mask.dim() == 0:
+            raise IndexError("Dimension specified as -2 but tensor has no dimensions")
+        if attn_mask.size(-2) not in (q_size[2], 1) or attn_mask.size(-1) not in (k_size[2], 1):
+            return ""
+        mask_size = list(attn_mask.shape)
+        if not (attn_mask.dim() == 2 or attn_mask.dim() == 4 and mask_size[0] in (1, q_size[0])
+                and mask_size[1] in (1, q_heads)):
+            return ("Please use the following attn mask shapes: 2d - ({Q_seq_len, 1}  x {KV_seq_len, 1}); "
+                    "4d - ({Batch, 1} x {Num_heads, 1} x {Q_seq_len, 1}  x {KV_seq_len, 1})")
+    if not q_size[3] == k_size[3] == v_size[3]:
+        return (f"Flash attention requires q,k,v to have the same last dimension. Got Query.size(-1): {q_size[3]}, "
+                f"Key.size(-1): {k_size[3]}, Value.size(-1): {v_size[3]} instead.")
+    strides = [_last_stride(t) for t in (query, key, value)]
+    if strides != [1, 1, 1]:
+        message = ("All fused kernels require the last dimension of the input to have stride 1. Got "
+                   "Query.stride(-1): {}, Key.stride(-1): {}, Value.stride(-1): {}".format(*strides))
+        if attn_mask is not None:
+            message += (f", Attn_mask.stride(-1): {_last_stride(attn_mask)} (GPU backends require attn_mask's last "
+                        "dimension to have stride 1 while the CPU does not).")
+        return message
+    if query._data.dtype.name not in _FLASH_DTYPES:
+        return (f"Expected query, key and value to all be of dtype: {{Float, Double, BFloat16, Half}}. Got Query "
+                f"dtype: {_c_name(query)}, Key dtype: {_c_name(key)}, and Value dtype: {_c_name(value)} instead.")
+    return None
+
+
+def _sdpa_kernel(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """``"flash"`` or ``"math"``: the kernel PyTorch runs on a CPU with the enabled backends, or its error
+    (after its warnings) when none of them takes the inputs."""
+    from ..._runtime import context
+
+    flash, math_kernel = context.sdp["flash"], context.sdp["math"]
+    if not flash and not math_kernel:
+        raise RuntimeError(_NO_VIABLE_BACKEND)
+    if flash:
+        refusal = _flash_refusal(query, key, value, attn_mask, dropout_p, enable_gqa)
+        if refusal is None:
+            return "flash"
+    if math_kernel:
+        return "math"
+    warnings.warn("Flash attention kernel not used because:", stacklevel=3)
+    if refusal:
+        warnings.warn(refusal, stacklevel=3)
+    raise RuntimeError(_NO_KERNEL)
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
                                  scale=None, enable_gqa=False):
     """Scaled dot-product attention over the last two dimensions, as in PyTorch.
@@ -122,11 +223,15 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``query`` ``(..., L, E)``, ``key`` ``(..., S, E)``, ``value`` ``(..., S, Ev)``.
     ``attn_mask``: boolean (``True`` = may attend) or float (added to the scores),
     broadcastable to ``(..., L, S)``.  ``is_causal`` masks keys after the query
-    position (top-left aligned when :math:`L \\ne S`); giving both is an error.  ``scale``
+    position (top-left aligned when :math:`L \\ne S`); giving both is an error unless the
+    flash kernel takes the inputs (then both apply, as in PyTorch).  ``scale``
     defaults to :math:`1/\\sqrt{E}`.  ``dropout_p`` drops attention weights (always,
     as in PyTorch: pass 0 in evaluation).  ``enable_gqa`` lets ``key`` and ``value``
     have fewer heads (dimension -3) than ``query`` (numbers that divide its number
-    of heads), each shared by a group of query heads.
+    of heads), each shared by a group of query heads.  The backends enabled by
+    ``nn.attention.sdpa_kernel`` decide, as in PyTorch on a CPU, which inputs are taken
+    (flash attention: 4-d, no dropout, ...; math: any) and what is raised otherwise; the
+    numbers are the same whichever backend takes them.
 
     .. math::
 
@@ -142,7 +247,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         F.scaled_dot_product_attention(q, k, v).shape          # (3, 2)
     """
     _check_sdpa_inputs(query, key, value, attn_mask)
-    if is_causal and attn_mask is not None:
+    kernel = _sdpa_kernel(query, key, value, attn_mask, dropout_p, enable_gqa)
+    if is_causal and attn_mask is not None and kernel == "math":
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                            "is_causal=True")
     length, source = query.shape[-2], key.shape[-2]
@@ -160,9 +266,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     bias = _attention_bias(attn_mask, is_causal, length, source, scores.dtype)
     if bias is not None:
         try:
-            np.broadcast_shapes(tuple(scores.shape), tuple(bias.shape))
+            shape = np.broadcast_shapes(tuple(scores.shape), tuple(bias.shape))
         except ValueError:
             _raise_broadcast_error(scores.shape, bias.shape)
+        if shape != tuple(scores.shape):  # PyTorch adds the mask to the scores in place
+            raise RuntimeError(f"output with shape {list(scores.shape)} doesn't match the broadcast shape "
+                               f"{list(shape)}")
         scores = scores + bias
     weights = SafeSoftmax.apply(scores)
     if dropout_p > 0.0:
