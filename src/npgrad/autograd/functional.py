@@ -1,24 +1,44 @@
-r"""``torch.autograd.functional``: ``jacobian``, ``vjp`` and ``jvp`` of a function at a point.
+r"""``torch.autograd.functional``: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``vhp`` and ``hvp`` at a point.
 
-Each runs ``func`` once on detached copies of ``inputs`` and uses reverse mode:
-``vjp`` is one backward pass (:math:`v^\top J`), ``jacobian`` one per output element
-(its rows), and ``jvp`` (:math:`J v`) multiplies those rows by ``v``, which gives
-PyTorch's numbers (it uses the double-backward trick) at a cost that grows with the size
-of the output. Results are detached, as PyTorch's with ``create_graph=False``.
+Each runs ``func`` once, with grad enabled, on copies of ``inputs`` and differentiates in
+reverse mode:
 
-``hessian``, ``hvp``, ``vhp`` and ``create_graph=True`` need second-order derivatives:
-npgrad's engine has no ``create_graph``, so they raise ``NotImplementedError``.
+* ``vjp`` is one backward pass, :math:`v^\top J`;
+* ``jacobian`` one backward pass per output element (its rows);
+* ``jvp``, :math:`J v`, uses PyTorch's double-backward trick: :math:`J^\top u` recorded for
+  a zero :math:`u` that requires grad is linear in :math:`u`, and its gradient with respect to
+  :math:`u` along ``v`` is :math:`J v` (where an op has no double backward, the Jacobian's rows
+  times ``v``);
+* ``vhp``, :math:`v^\top H`, is the vjp of the gradient, recorded with ``create_graph``;
+* ``hvp``, :math:`H v`, uses PyTorch's double-backward trick: with :math:`g = \nabla f`
+  recorded, :math:`u \mapsto \partial (g^\top u) / \partial x = H^\top u` is linear in
+  :math:`u`, and its gradient with respect to :math:`u` along ``v`` is :math:`H v`;
+* ``hessian`` is the jacobian of the jacobian (the inner one recorded).
+
+Results are detached unless ``create_graph=True``: then an input that requires grad stays
+joined to the result through a recorded view, so the result can be differentiated again
+with respect to the caller's tensors (see :mod:`npgrad.autograd.graph`); inputs that do not
+require grad are replaced by fresh leaves. ``strict=True`` raises PyTorch's errors where an
+output, a gradient or a Hessian does not depend on an input, instead of returning zeros.
 
 Example:
     >>> import npgrad
-    >>> from npgrad.autograd.functional import jacobian
+    >>> from npgrad.autograd.functional import jacobian, hessian
     >>> jacobian(lambda x: x ** 2, npgrad.tensor([1.0, 2.0]))
     tensor([[2., 0.],
             [0., 4.]])
+    >>> hessian(lambda x: (x ** 3).sum(), npgrad.tensor([1.0, 2.0]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
 """
 import numpy as np
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+
+_FWD_CREATE_GRAPH = ('torch.autograd.functional.jacobian: `create_graph=True` and `strategy="forward-mode"` are not '
+                     'supported together (yet). Please either set `create_graph=False` or `strategy="reverse-mode"`.')
+_FWD_STRICT = ('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are not supported '
+               'together (yet). Please either set `strict=False` or `strategy="reverse-mode"`.')
 
 
 def _as_tuple(inp, arg_name, fn_name):
@@ -50,10 +70,29 @@ def _tuple_postprocess(res, to_unpack):
     return res
 
 
-def _no_create_graph(fn_name, create_graph):
-    if create_graph:
-        raise NotImplementedError(f"torch.autograd.functional.{fn_name}(create_graph=True) makes its result "
-                                  "differentiable, which needs higher-order gradients: npgrad does not support them")
+def _grad_preprocess(inputs, create_graph, need_graph):
+    """New tensor objects for ``inputs``: with ``create_graph`` an input that requires grad stays joined to the
+    caller's tensor through a recorded view; any other becomes a detached leaf with ``requires_grad=need_graph``.
+
+    A new object even then, so that the inputs given as arguments differ from the same tensors captured
+    by ``func`` itself.
+    """
+    res = []
+    for inp in inputs:
+        if create_graph and inp.requires_grad:
+            res.append(inp.view_as(inp))
+        else:
+            res.append(inp.detach().requires_grad_(need_graph))
+    return tuple(res)
+
+
+def _grad_postprocess(inputs, create_graph):
+    """Detach the results (nested tuples too) unless the caller asked for a graph."""
+    from ..tensor import Tensor
+
+    if isinstance(inputs[0], Tensor):
+        return inputs if create_graph else tuple(inp.detach() for inp in inputs)
+    return tuple(_grad_postprocess(inp, create_graph) for inp in inputs)
 
 
 def _validate_v(v, other, is_other_tuple):
@@ -67,112 +106,251 @@ def _validate_v(v, other, is_other_tuple):
             raise RuntimeError(f"{prepend}v has invalid size: should be {el_other.size()} but got {el_v.size()}.")
 
 
-def _check_outputs_require_grad(outputs, strict):
+def _check_requires_grad(inputs, input_type, strict):
+    """In strict mode, PyTorch's error for the first entry of ``inputs`` that is None or does not require grad."""
     if not strict:
         return
-    for i, out in enumerate(outputs):
-        if not out.requires_grad:
-            raise RuntimeError(f"Output {i} of the user-provided function does not require gradients. The outputs "
-                               "must be computed in a differentiable manner from the input when running in strict "
-                               "mode.")
+    if input_type not in ("outputs", "grad_inputs", "jacobian", "hessian"):
+        raise RuntimeError("Invalid input_type to _check_requires_grad")
+    for i, inp in enumerate(inputs):
+        if inp is None:     # only gradients can be missing
+            raise RuntimeError(f"The output of the user-provided function is independent of input {i}. This is not "
+                               "allowed in strict mode.")
+        if inp.requires_grad:
+            continue
+        if input_type == "hessian":
+            raise RuntimeError(f"The hessian of the user-provided function with respect to input {i} is independent "
+                               "of the input. This is not allowed in strict mode. You should ensure that your "
+                               "function is thrice differentiable and that the hessian depends on the inputs.")
+        if input_type == "jacobian":
+            raise RuntimeError("While computing the hessian, found that the jacobian of the user-provided function "
+                               f"with respect to input {i} is independent of the input. This is not allowed in "
+                               "strict mode. You should ensure that your function is twice differentiable and that "
+                               "the jacobian depends on the inputs (this would be violated by a linear function for "
+                               "example).")
+        if input_type == "grad_inputs":
+            raise RuntimeError(f"The gradient with respect to input {i} is independent of the inputs of the "
+                               "user-provided function. This is not allowed in strict mode.")
+        raise RuntimeError(f"Output {i} of the user-provided function does not require gradients. The outputs must "
+                           "be computed in a differentiable manner from the input when running in strict mode.")
 
 
-def _run(func, inputs, fn_name):
-    """``(inputs as detached leaves, is tuple, outputs, is tuple)`` of one run of ``func`` with grad on."""
+def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None):
+    """``autograd.grad`` of the outputs that are not None and require grad (None for unused inputs).
+
+    With no such output the engine is not called: every gradient is None.
+    """
+    from . import grad
+
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
+    if not pairs:
+        return (None,) * len(inputs)
+    return grad([o for o, _ in pairs], inputs, [g for _, g in pairs], retain_graph=retain_graph,
+                create_graph=create_graph, allow_unused=True)
+
+
+def _fill_in_zeros(grads, refs, strict, create_graph, stage):
+    """Zeros (shaped like ``refs``) for the missing gradients, or PyTorch's strict-mode error for ``stage``:
+    ``back`` (vjp), ``back_trick`` (jvp), ``double_back`` (vhp) or ``double_back_trick`` (hvp)."""
+    from ..tensor import zeros_like
+
+    if stage not in ("back", "back_trick", "double_back", "double_back_trick"):
+        raise RuntimeError(f"Invalid stage argument '{stage}' to _fill_in_zeros")
+    res = []
+    for i, g in enumerate(grads):
+        if g is None:
+            if strict:
+                if stage == "back":
+                    raise RuntimeError(f"The output of the user-provided function is independent of input {i}. "
+                                       "This is not allowed in strict mode.")
+                if stage == "back_trick":
+                    raise RuntimeError(f"The gradient with respect to the input is independent of entry {i} in the "
+                                       "grad_outputs when using the double backward trick to compute forward mode "
+                                       "gradients. This is not allowed in strict mode.")
+                if stage == "double_back":
+                    raise RuntimeError(f"The jacobian of the user-provided function is independent of input {i}. "
+                                       "This is not allowed in strict mode.")
+                raise RuntimeError(f"The hessian of the user-provided function is independent of entry {i} in the "
+                                   "grad_jacobian. This is not allowed in strict mode as it prevents from using the "
+                                   "double backward trick to replace forward mode AD.")
+            g = zeros_like(refs[i])
+        elif strict and create_graph and not g.requires_grad:
+            if "double" not in stage:
+                raise RuntimeError(f"The jacobian of the user-provided function is independent of input {i}. This "
+                                   "is not allowed in strict mode when create_graph=True.")
+            raise RuntimeError(f"The hessian of the user-provided function is independent of input {i}. This is not "
+                               "allowed in strict mode when create_graph=True.")
+        res.append(g)
+    return tuple(res)
+
+
+def _missing_v(inputs):
+    if len(inputs) != 1 or inputs[0].nelement() != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single "
+                           "Tensor with a single element.")
+
+
+def _prepare(func, inputs, v, create_graph, fn_name):
+    """Shared start of jvp, vhp and hvp: ``(inputs, is tuple, v, outputs, is tuple)``; ``v`` checked against the
+    inputs (None only for a one-element input); ``func`` run with grad on."""
     from .grad_mode import enable_grad
 
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
-        inputs = tuple(x.detach().requires_grad_(True) for x in inputs)
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        if v is not None:
+            _, v = _as_tuple(v, "v", fn_name)
+            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
+            _validate_v(v, inputs, is_inputs_tuple)
+        else:
+            _missing_v(inputs)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", fn_name)
-    return inputs, is_inputs_tuple, outputs, is_outputs_tuple
-
-
-def _grad(outputs, inputs, grad_outputs):
-    """Gradients (None where unused) of the outputs that require grad, retaining the graph."""
-    from . import grad
-
-    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
-    if not pairs:
-        return (None,) * len(inputs)
-    return grad([o for o, _ in pairs], inputs, [g for _, g in pairs], retain_graph=True, allow_unused=True)
+    return inputs, is_inputs_tuple, v, outputs, is_outputs_tuple
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``.
+    r"""``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``.
 
     ``v`` has the shapes of the outputs (it may be left out for a one-element output); the
     product has the shapes of the inputs, zeros for an input no output depends on
-    (``strict=True`` raises instead).
+    (``strict=True`` raises instead). With ``create_graph=True`` both results are recorded.
 
     Example:
         >>> import npgrad
         >>> vjp(lambda x: x.exp().sum(), npgrad.tensor([0.0, 1.0]))
         (tensor(3.7183), tensor([1.0000, 2.7183]))
     """
-    from ..tensor import zeros_like
+    from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
-    _no_create_graph("vjp", create_graph)
-    inputs, is_inputs_tuple, outputs, is_outputs_tuple = _run(func, inputs, "vjp")
-    _check_outputs_require_grad(outputs, strict)
-    if v is not None:
-        _, v = _as_tuple(v, "v", "vjp")
-        v = tuple(x.detach() for x in v)
-        _validate_v(v, outputs, is_outputs_tuple)
-    else:
-        if len(outputs) != 1 or outputs[0].nelement() != 1:
+    with enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        outputs = func(*inputs)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "vjp")
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        if v is not None:
+            _, v = _as_tuple(v, "v", "vjp")
+            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
+            _validate_v(v, outputs, is_outputs_tuple)
+        elif len(outputs) != 1 or outputs[0].nelement() != 1:
             raise RuntimeError("The vector v can only be None if the user-provided function returns a single Tensor "
                                "with a single element.")
-        v = (None,)
-    grads = _grad(outputs, inputs, v)
-    result = []
-    for i, (g, x) in enumerate(zip(grads, inputs)):
-        if g is None:
-            if strict:
-                raise RuntimeError(f"The output of the user-provided function is independent of input {i}. This is "
-                                   "not allowed in strict mode.")
-            g = zeros_like(x)
-        result.append(g.detach())
-    outputs = tuple(o.detach() for o in outputs)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(tuple(result), is_inputs_tuple)
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
+        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
 
 
-def _rows(outputs, inputs):
-    """The Jacobian's rows: per output, per input, an array ``(out.numel(), *in.shape)``, one backward pass
-    per output element; and per output, per input, whether any gradient reached it."""
+def _basis(out, k):
+    """The ``k``-th standard basis tensor in ``out``'s shape and dtype."""
     from ..tensor import Tensor
 
-    blocks, used = [], []
-    for out in outputs:
-        per_input = [np.zeros((out.nelement(),) + tuple(x.shape), dtype=x._data.dtype) for x in inputs]
-        reached = [False] * len(inputs)
-        for k in range(out.nelement() if out.requires_grad else 0):
-            basis = np.zeros(tuple(out.shape), dtype=out._data.dtype)
-            basis.flat[k] = 1
-            for j, g in enumerate(_grad((out,), inputs, (Tensor._wrap(basis),))):
-                if g is not None:
-                    per_input[j][k] = g._data
-                    reached[j] = True
-        blocks.append(per_input)
-        used.append(reached)
-    return blocks, used
+    e = np.zeros(tuple(out.shape), dtype=out._data.dtype)
+    e.flat[k] = 1
+    return Tensor._wrap(e)
+
+
+def _rows(outputs, i, inputs, create_graph, strict, together):
+    """The rows of the Jacobian of output ``i``: per input, a list with one gradient (None where it did not reach the
+    input) per output element; one backward pass per element, PyTorch's strict-mode errors on the way.
+
+    ``together`` (PyTorch's vectorized path) differentiates every output at once, the others weighted by zeros.
+    """
+    from ..tensor import zeros_like
+
+    out = outputs[i]
+    rows = [[] for _ in inputs]
+    for k in range(out.nelement()):
+        if together:
+            weights = tuple(_basis(o, k) if m == i else zeros_like(o) for m, o in enumerate(outputs))
+            vj = _autograd_grad(outputs, inputs, weights, create_graph=create_graph, retain_graph=True)
+        else:
+            vj = _autograd_grad((out,), inputs, (_basis(out, k),), create_graph=create_graph, retain_graph=True)
+        for el_idx, (row, g) in enumerate(zip(rows, vj)):
+            if g is not None:
+                if strict and create_graph and not g.requires_grad:     # PyTorch names the output's index here
+                    raise RuntimeError(f"The jacobian of the user-provided function is independent of input {i}. "
+                                       "This is not allowed in strict mode when create_graph=True.")
+            elif strict:
+                raise RuntimeError(f"Output {i} of the user-provided function is independent of input {el_idx}. "
+                                   "This is not allowed in strict mode.")
+            row.append(g)
+    return rows
+
+
+def _block(row, out, inp, create_graph):
+    """Stack one output's rows for one input into the block ``out.shape + inp.shape`` (zeros for missing rows)."""
+    from ..tensor import Tensor, stack, zeros_like
+
+    shape = tuple(out.shape) + tuple(inp.shape)
+    if create_graph and row:
+        return stack([g if g is not None else zeros_like(inp) for g in row]).reshape(shape)
+    block = np.zeros((len(row),) + tuple(inp.shape), dtype=inp._data.dtype)
+    for k, g in enumerate(row):
+        if g is not None:
+            block[k] = g._data
+    return Tensor._wrap(block.reshape(shape))
+
+
+def _jacobian_blocks(outputs, inputs, create_graph, strict, vectorize):
+    """``[output][input]`` blocks of the Jacobian, as recorded Tensors with ``create_graph``."""
+    if vectorize:
+        if sum(o.nelement() for o in outputs) == 0 and any(o.requires_grad for o in outputs):
+            raise IndexError("index 0 is out of bounds for dimension 0 with size 0")
+    jac = []
+    for i, out in enumerate(outputs):
+        rows = _rows(outputs, i, inputs, create_graph, strict, together=vectorize)
+        if out.nelement() == 0 and not vectorize:
+            raise RuntimeError("stack expects a non-empty TensorList")
+        jac.append(tuple(_block(row, out, x, create_graph) for row, x in zip(rows, inputs)))
+    return tuple(jac)
+
+
+def _jacfwd(func, inputs, strict, vectorize, record=False):
+    """``strategy="forward-mode"``: the same Jacobian from reverse mode, in each output's dtype.
+
+    As PyTorch's tangents, the blocks are not detached: they are recorded when an input requires grad
+    (or ``record``, for the outer Jacobian of a forward-over-reverse Hessian).
+    """
+    from .grad_mode import enable_grad
+
+    if strict:
+        raise RuntimeError(_FWD_STRICT)
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    if not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                                  "only implemented for `vectorize=True`.")
+    record = record or any(x.requires_grad for x in inputs)
+    with enable_grad():
+        inputs = _grad_preprocess(inputs, create_graph=True, need_graph=True)
+        outputs = func(*inputs)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs", None)
+        jac = _jacobian_blocks(outputs, inputs, record, False, True)
+        jac = tuple(tuple(j if j.dtype == out.dtype else j.to(out.dtype) for j in row)
+                    for row, out in zip(jac, outputs))
+    return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: ``out.shape + in.shape`` per (output, input) pair.
 
     For a tuple of inputs and/or outputs the result is a tuple (of tuples), indexed
-    ``[output][input]``. ``vectorize`` and ``strategy`` select PyTorch's algorithm and do not
-    change the numbers; npgrad computes the rows by reverse mode, one backward pass per
-    output element.
+    ``[output][input]``, in each input's dtype. npgrad computes the rows by reverse mode, one
+    backward pass per output element; ``vectorize`` and ``strategy`` select PyTorch's
+    algorithm, with its restrictions and dtypes, and do not change the numbers.
+    ``create_graph=True`` stacks recorded rows, so the Jacobian can be differentiated again.
 
     Example:
         >>> import npgrad
         >>> jacobian(lambda x, y: x * y, (npgrad.tensor([2.0]), npgrad.tensor([3.0])))
         (tensor([[3.]]), tensor([[2.]]))
     """
-    from ..tensor import Tensor
+    from .grad_mode import enable_grad
 
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
@@ -180,106 +358,209 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                              'Otherwise, prefer to use "reverse-mode".')
     if strategy == "forward-mode":
         if create_graph:
-            raise NotImplementedError('torch.autograd.functional.jacobian: `create_graph=True` and '
-                                      '`strategy="forward-mode"` are not supported together (yet). Please either set '
-                                      '`create_graph=False` or `strategy="reverse-mode"`.')
-        if strict:
-            raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
-                               'not supported together (yet). Please either set `strict=False` or '
-                               '`strategy="reverse-mode"`.')
-        if not vectorize:
-            _as_tuple(inputs, "inputs", "jacobian")
-            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
-                                      "only implemented for `vectorize=True`.")
-    _no_create_graph("jacobian", create_graph)
-    inputs, is_inputs_tuple, outputs, is_outputs_tuple = _run(func, inputs, "jacobian")
-    if strategy == "reverse-mode":
-        _check_outputs_require_grad(outputs, strict)
+            raise NotImplementedError(_FWD_CREATE_GRAPH)
+        return _jacfwd(func, inputs, strict, vectorize)
+    with enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        outputs = func(*inputs)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jacobian")
+        _check_requires_grad(outputs, "outputs", strict=strict)
         if vectorize and strict:
             raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
                                "supported together. Please either set `strict=False` or `vectorize=False`.")
-    blocks, used = _rows(outputs, inputs)
-    for i, (out, reached) in enumerate(zip(outputs, used)):
-        for j, r in enumerate(reached):
-            if strict and not r and out.nelement():
-                raise RuntimeError(f"Output {i} of the user-provided function is independent of input {j}. This is "
-                                   "not allowed in strict mode.")
-    jac = tuple(tuple(Tensor._wrap(b.reshape(tuple(out.shape) + tuple(x.shape))) for b, x in zip(per_input, inputs))
-                for per_input, out in zip(blocks, outputs))
-    if strategy == "forward-mode":     # forward mode gives each entry the output's dtype
-        jac = tuple(tuple(j.to(out.dtype) for j in row) for row, out in zip(jac, outputs))
+        jac = _jacobian_blocks(outputs, inputs, create_graph, strict, vectorize)
+        jac = _grad_postprocess(jac, create_graph)
     return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J v)``: the Jacobian-vector product at ``inputs``.
 
-    ``v`` has the shapes of the inputs (it may be left out for a one-element input). npgrad
-    multiplies ``v`` by the Jacobian's rows (one backward pass per output element).
+    ``v`` has the shapes of the inputs (it may be left out for a one-element input); the
+    product has the shapes (and dtypes) of the outputs. As PyTorch, by the double-backward
+    trick: the gradient :math:`J^\top u` of the inputs is recorded for a zero ``u`` that requires
+    grad, and its gradient with respect to ``u`` along ``v`` is :math:`J v` (two backward
+    passes). Where an op on the way has no double backward, npgrad multiplies ``v`` by the
+    Jacobian's rows instead (one backward pass per output element).
 
     Example:
         >>> import npgrad
         >>> jvp(lambda x: x ** 2, npgrad.tensor([1.0, 3.0]), npgrad.tensor([1.0, 1.0]))
         (tensor([1., 9.]), tensor([2., 6.]))
     """
-    from ..tensor import Tensor, zeros_like
+    from ..tensor import zeros_like
+    from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
-    _no_create_graph("jvp", create_graph)
-    from .grad_mode import enable_grad
-
+    inputs, is_inputs_tuple, v, outputs, is_outputs_tuple = _prepare(func, inputs, v, create_graph, "jvp")
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = tuple(x.detach().requires_grad_(True) for x in inputs)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = tuple(x.detach() for x in v)
-            _validate_v(v, inputs, is_inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].nelement() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single "
-                               "Tensor with a single element.")
-        else:
-            v = (Tensor._wrap(np.ones(tuple(inputs[0].shape), dtype=inputs[0]._data.dtype)),)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
-    _check_outputs_require_grad(outputs, strict)
-    blocks, used = _rows(outputs, inputs)
-    for j in range(len(inputs)):
-        if strict and not any(reached[j] for reached in used):
-            raise RuntimeError(f"The output of the user-provided function is independent of input {j}. This is not "
-                               "allowed in strict mode.")
-    result = []
-    for i, (out, per_input) in enumerate(zip(outputs, blocks)):
-        if not out.requires_grad:
-            if strict:
-                raise RuntimeError(f"The gradient with respect to the input is independent of entry {i} in the "
-                                   "grad_outputs when using the double backward trick to compute forward mode "
-                                   "gradients. This is not allowed in strict mode.")
-            result.append(zeros_like(out))
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        # the backward is linear in grad_outputs: their value does not matter, zeros hold no inf or nan
+        grad_outputs = tuple(zeros_like(out, requires_grad=True) for out in outputs)
+        grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
+        _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
+    if _twice_differentiable(grad_inputs):
+        with set_grad_enabled(True if create_graph else is_grad_enabled()):
+            grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
+    else:
+        with enable_grad():
+            grad_res = _rows_times_v(outputs, inputs, v, create_graph)
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        result = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_outputs_tuple)
+
+
+def _twice_differentiable(tensors):
+    """Whether the graph behind ``tensors`` (recorded gradients) can be differentiated: no op on it lacks a
+    double backward."""
+    from .graph import _NoGraphBackward
+
+    stack = [t._node for t in tensors if t is not None and t._node is not None]
+    seen = {id(n) for n in stack}
+    while stack:
+        node = stack.pop()
+        if node.fn is _NoGraphBackward:
+            return False
+        for e in node.next:
+            if isinstance(e, tuple) and id(e[0]) not in seen:
+                seen.add(id(e[0]))
+                stack.append(e[0])
+    return True
+
+
+def _rows_times_v(outputs, inputs, v, create_graph):
+    """``J v`` per output from the Jacobian's rows (None for an output that reaches no input)."""
+    from ..tensor import Tensor
+
+    if v is None:
+        v = (Tensor._wrap(np.ones(tuple(inputs[0].shape), dtype=inputs[0]._data.dtype)),)
+    return tuple(_product(_rows(outputs, i, inputs, create_graph, False, together=False), out, inputs, v,
+                          create_graph) for i, out in enumerate(outputs))
+
+
+def _product(rows, out, inputs, v, create_graph):
+    """:math:`\\sum_j J_{ij} v_j` for one output from its rows, in the output's dtype; None if no row reached."""
+    from ..tensor import Tensor
+
+    n = out.nelement()
+    total = None
+    for row, x, t in zip(rows, inputs, v):
+        if all(g is None for g in row):
             continue
-        n = out.nelement()
-        acc = np.zeros(n, dtype=out._data.dtype)
-        for rows, t in zip(per_input, v):
-            acc = acc + rows.reshape(n, -1) @ t._data.astype(rows.dtype, copy=False).reshape(-1)
-        result.append(Tensor._wrap(acc.reshape(tuple(out.shape)).astype(out._data.dtype, copy=False)))
-    outputs = tuple(o.detach() for o in outputs)
-    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(tuple(result), is_outputs_tuple)
+        block = _block(row, out, x, create_graph)
+        if create_graph:
+            term = block.reshape(n, -1) @ (t if t.dtype == x.dtype else t.to(x.dtype)).reshape(-1)
+        else:
+            term = Tensor._wrap(block._data.reshape(n, -1) @ t._data.astype(x._data.dtype, copy=False).reshape(-1))
+        total = term if total is None else total + term
+    if total is None:
+        return None
+    total = total.reshape(tuple(out.shape))
+    return total if total.dtype == out.dtype else total.to(out.dtype)
 
 
-def _second_order(name):
-    raise NotImplementedError(f"torch.autograd.functional.{name} needs second-order derivatives (the gradient of a "
-                              "gradient), which npgrad does not support: its autograd has no create_graph")
+def _single_output(outputs, is_outputs_tuple, fn_name):
+    from ..tensor import Tensor
+
+    if is_outputs_tuple or not isinstance(outputs[0], Tensor):
+        raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+    if outputs[0].nelement() != 1:
+        raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should contain a single element")
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
-    """Not available: the Hessian needs second-order derivatives; raises ``NotImplementedError``."""
-    _second_order("hessian")
+    r"""The Hessian :math:`\partial^2 f / \partial x_i \partial x_j` of a scalar ``func`` at ``inputs``.
 
+    Computed as PyTorch does: the jacobian (``outer_jacobian_strategy``) of the recorded
+    jacobian of ``func``. ``func`` must return one Tensor of one element. For a tuple of
+    inputs the result is a tuple of tuples, ``[i][j]`` of shape ``x_i.shape + x_j.shape``.
 
-def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    """Not available: the Hessian-vector product needs second-order derivatives; raises ``NotImplementedError``."""
-    _second_order("hvp")
+    Example:
+        >>> import npgrad
+        >>> hessian(lambda x, y: (x * x * y).sum(), (npgrad.tensor([1.0]), npgrad.tensor([2.0])))
+        ((tensor([[4.]]), tensor([[2.]])), (tensor([[2.]]), tensor([[0.]])))
+    """
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+
+    def ensure_single_output_function(*inp):
+        out = func(*inp)
+        is_out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function", "hessian")
+        _check_requires_grad(t_out, "outputs", strict=strict)
+        _single_output(t_out, is_out_tuple, "hessian")
+        return out.squeeze()
+
+    def jac_func(*inp):
+        jac = jacobian(ensure_single_output_function, inp, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict=strict)
+        return jac
+
+    if outer_jacobian_strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(_FWD_CREATE_GRAPH)
+        res = _jacfwd(jac_func, inputs, strict, vectorize, record=True)
+    else:
+        res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize)
+    return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """Not available: the vector-Hessian product needs second-order derivatives; raises ``NotImplementedError``."""
-    _second_order("vhp")
+    r"""``(func(inputs), v^T H)``: the vector-Hessian product of a scalar ``func`` at ``inputs``.
+
+    The vjp of the recorded gradient: :math:`\partial (v^\top \nabla f) / \partial x`. ``v`` has
+    the shapes of the inputs (it may be left out for a one-element input).
+
+    Example:
+        >>> import npgrad
+        >>> vhp(lambda x: (x ** 3).sum(), npgrad.tensor([1.0, 2.0]), npgrad.tensor([1.0, 1.0]))
+        (tensor(9.), tensor([ 6., 12.]))
+    """
+    from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
+
+    inputs, is_inputs_tuple, v, outputs, is_outputs_tuple = _prepare(func, inputs, v, create_graph, "vhp")
+    with enable_grad():
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        _single_output(outputs, is_outputs_tuple, "vhp")
+        jac = _autograd_grad(outputs, inputs, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict=strict)
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
+        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    r"""``(func(inputs), H v)``: the Hessian-vector product of a scalar ``func`` at ``inputs``.
+
+    PyTorch's double-backward trick: with :math:`u` a zero tensor that requires grad,
+    :math:`\partial (u^\top \nabla f) / \partial x = H^\top u` is recorded, and its gradient with
+    respect to :math:`u` along ``v`` is :math:`H v` (equal to ``vhp`` when :math:`H` is symmetric).
+
+    Example:
+        >>> import npgrad
+        >>> hvp(lambda x: (x[0] * x[1] ** 2), npgrad.tensor([1.0, 2.0]), npgrad.tensor([1.0, 0.0]))
+        (tensor(4.), tensor([0., 4.]))
+    """
+    from ..tensor import zeros_like
+    from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
+
+    inputs, is_inputs_tuple, v, outputs, is_outputs_tuple = _prepare(func, inputs, v, create_graph, "hvp")
+    with enable_grad():
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        _single_output(outputs, is_outputs_tuple, "hvp")
+        jac = _autograd_grad(outputs, inputs, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict=strict)
+        grad_jac = tuple(zeros_like(inp, requires_grad=True) for inp in inputs)
+        double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
+        _check_requires_grad(jac, "hessian", strict=strict)     # PyTorch checks jac again here, not double_back
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
+        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back_trick")
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_inputs_tuple)
