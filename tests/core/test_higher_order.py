@@ -55,11 +55,23 @@ CASES = {
               + (a * a).repeat(2, 1)[:3] * b + (a * b).tril() * a + (a * b).expand(2, 3, 4).sum(0), [(3, 4), (3, 4)]),
     "shape_more": (lambda L, a, b: (a * b).split([1, 3], 1)[0] * a + F(L).pad(a * b, (1, 2))[:, 1:5] * a
                    + (a * b)[:, :3].diagonal()[:, None] * b, [(3, 4), (3, 4)]),
-    "indexing": (lambda L, a, b: (a * b)[[0, 2, 0]] * a[:3].sum() + (a * b).gather(1, L.tensor([[0, 1], [1, 1], [3, 2]]))
+    "indexing": (lambda L, a, b: (a * b)[[0, 2, 0]] * a[:3].sum()
+                 + (a * b).gather(1, L.tensor([[0, 1], [1, 1], [3, 2]]))
                  .sum(1, keepdim=True) * a + (a * a).index_select(1, L.tensor([0, 0, 3])).sum(1, keepdim=True) * b
                  + (a * b).masked_fill(a > 0.3, 2.0) * a, [(3, 4), (3, 4)]),
     "matmul": (lambda L, a, b: (a @ b.t() @ a) * a + (a[0] @ b.t()).sum() * a + (a @ b[0])[:, None] * b,
                [(3, 4), (3, 4)]),
+    "einsum": (lambda L, a, b: L.einsum("ij,jk->ik", a, b) ** 2 + L.einsum("ij,kj->i", a, a * b.t())[:, None] ** 3
+               + L.einsum("ij->", a * a), [(3, 4), (4, 3)]),
+    "einsum_summed_label": (lambda L, a, b: L.einsum("bij,jk->bk", a, b) ** 2, [(2, 3, 4), (4, 3)]),
+    "addmm": (lambda L, a, b, c: L.addmm(c, a, b, beta=0.5, alpha=2.0) ** 2
+              + L.baddbmm(c[None], a[None], b[None])[0] ** 3,
+              [(3, 4), (4, 3), (3, 3)]),
+    "index_put_scatter": (lambda L, a, b: a.index_put((L.tensor([0, 2]),), (b[0] * a[1])[None]) ** 2
+                          + a.index_put((L.tensor([0, 2, 0]),), b[:3] * a[1], accumulate=True) ** 3
+                          + a.scatter_add(0, L.tensor([[0, 1, 2], [2, 0, 1]]), b[:2, :3] * a[:2, :3]) ** 3
+                          + a.index_add(1, L.tensor([0, 3, 0]), b[:3, :3] * a[:, :3], alpha=0.5) ** 3,
+                          [(3, 4), (3, 4)]),
     "bmm": (lambda L, a, b: (a @ b.transpose(1, 2)).tanh() @ a, [(2, 3, 4), (2, 3, 4)]),
     "linear": (lambda L, x, w: F(L).linear(x.tanh(), w, w[0, :3]) ** 2, [(5, 4), (3, 4)]),
     "cross_entropy": (lambda L, a, b: F(L).cross_entropy(a @ b, L.tensor(TARGET)), [(5, 4), (4, 3)]),
@@ -89,7 +101,8 @@ CASES = {
                 + (F(L).adaptive_avg_pool2d(x, 3) ** 3).sum() + (F(L).adaptive_max_pool2d(x, 3) ** 3).sum()
                 + (F(L).max_pool2d(x, 3, stride=1, padding=1) ** 3).sum()
                 + (F(L).avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False) ** 3).sum(), [(2, 2, 4, 4)]),
-    "attention": (lambda L, q, k, v: F(L).scaled_dot_product_attention(q, k, v) ** 2, [(2, 3, 4), (2, 3, 4), (2, 3, 4)]),
+    "attention": (lambda L, q, k, v: F(L).scaled_dot_product_attention(q, k, v) ** 2,
+                  [(2, 3, 4), (2, 3, 4), (2, 3, 4)]),
     "conv2d": (lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2, padding=1).tanh(), [(2, 4, 7, 7), (6, 4, 3, 3), (6,)]),
     "conv2d_groups": (lambda L, x, w, b: F(L).conv2d(x, w, b, padding=1, dilation=2, groups=2) ** 2,
                       [(2, 4, 6, 6), (6, 2, 3, 3), (6,)]),
@@ -141,9 +154,9 @@ def test_second_order_float32(name):
     _assert_close(got[1], ref[1], 2e-3, 2e-3)
 
 
-@pytest.mark.parametrize("name", ["hardsigmoid", "arith", "trig", "activations", "softmax", "matmul", "cross_entropy_weighted",
-                                  "norms", "vector_norms", "conv2d_groups", "conv_transpose2d", "pooling",
-                                  "indexing", "losses"])
+@pytest.mark.parametrize("name", ["hardsigmoid", "arith", "trig", "activations", "softmax", "matmul",
+                                  "cross_entropy_weighted", "norms", "vector_norms", "conv2d_groups",
+                                  "conv_transpose2d", "pooling", "indexing", "losses", "einsum", "index_put_scatter"])
 def test_gradient_of_gradient_by_finite_differences(name):
     fn, shapes = CASES[name]
     xs = tuple(npgrad.tensor(x, requires_grad=True) for x in _inputs(shapes, 2))

@@ -82,6 +82,10 @@ class Saved:
         """Whether the node's ``k``-th input wants a gradient."""
         return self.node.next[k] is not None
 
+    def without_graph(self, *grads):
+        """For a case an op's ``graph_backward`` does not cover: the array backward, raising if differentiated."""
+        return _once_differentiable(self.node, list(grads))
+
 
 def _joined(array, node, index):
     t = _tensor()._wrap(np.asarray(array))

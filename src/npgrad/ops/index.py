@@ -65,6 +65,15 @@ class IndexPut(Function):
         gv = g[idx] if ctx.needs_input_grad[1] else None  # the engine sums it down to value's shape
         return gx, gv, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        idx, accumulate = ctx.c
+        gx = g
+        if not accumulate and ctx.needs_input_grad[0]:
+            gx = IndexPut.apply(g, np.zeros((), g._data.dtype), idx, False)
+        gv = GetItem.apply(g, idx) if ctx.needs_input_grad[1] else None
+        return gx, gv, None, None
+
 
 def check_index(index, size, dim_size, what):
     """PyTorch's error for an index outside ``[0, dim_size)`` (gather/scatter/index_select take no
@@ -136,6 +145,18 @@ class ScatterAdd(Function):
             gsrc = np.zeros(sshape, dtype=g.dtype)
             sl = tuple(slice(0, s) for s in index.shape)
             gsrc[sl] = _gather_any(g, dim, index)
+        return g, None, None, gsrc
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        dim, index, sshape = ctx.c
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            zeros = np.zeros(g.shape, g._data.dtype)
+            gsrc = LinearMap.apply(g, ScatterAdd.backward, ctx, 3,
+                                   lambda gg: ScatterAdd.apply(zeros, dim, index, gg))
         return g, None, None, gsrc
 
 
@@ -293,6 +314,11 @@ class IndexAdd(Function):
     def backward(ctx, g):
         dim, index, alpha = ctx.c
         return g, None, None, alpha * np.take(g, index, axis=dim), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        dim, index, alpha = ctx.c
+        return g, None, None, IndexSelect.apply(g, dim, index) * alpha, None
 
 
 class MaskedFill(Function):

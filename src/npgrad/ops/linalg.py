@@ -118,3 +118,27 @@ class Einsum(Function):
                 view[...] = target
             grads.append(full)
         return tuple(grads)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """Each operand's gradient as a recorded einsum of ``g`` and the other operands (labels summed away
+        inside the operand are broadcast back); an operand with a repeated label (a diagonal) is refused."""
+        ins, out, ops = ctx.c
+        if any(len(set(sub)) != len(sub) for i, sub in enumerate(ins) if ctx.needs_input_grad[i + 1]):
+            return saved.without_graph(g)
+        operands = [saved.input(j + 1, o) for j, o in enumerate(ops)]
+        grads = [None]
+        for i, sub in enumerate(ins):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(ins) if j != i]
+            present = set(out).union(*others) if others else set(out)
+            keep = "".join(ch for ch in sub if ch in present)
+            gi = Einsum.apply(",".join([out] + others) + "->" + keep, g,
+                              *[o for j, o in enumerate(operands) if j != i])
+            if keep != sub:     # labels only operand i has: its gradient is constant along them
+                gi = gi.reshape([ops[i].shape[k] if ch in present else 1 for k, ch in enumerate(sub)])
+                gi = gi.expand(*ops[i].shape)
+            grads.append(gi)
+        return tuple(grads)

@@ -115,6 +115,13 @@ class AddScaled(Function):
             gp = np.zeros_like(g) if alpha == 0 else (g if alpha == 1 else g * alpha)
         return gx, gp, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        beta, alpha = ctx.c
+        gx = (g * 0 if beta == 0 else (g if beta == 1 else g * beta)) if ctx.needs_input_grad[0] else None
+        gp = (g * 0 if alpha == 0 else (g if alpha == 1 else g * alpha)) if ctx.needs_input_grad[1] else None
+        return gx, gp, None, None
+
 
 def _add_scaled(input, product, beta, alpha):
     """``beta * input + alpha * product`` with PyTorch's scalar rules: an integer result truncates a

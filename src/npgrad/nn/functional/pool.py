@@ -385,7 +385,8 @@ class _MaxPoolNd(Function):
 
         (offset,) = ctx.saved_tensors
         index = ctx.windows.flat_indices(offset)
-        return LinearMap.apply(g, _MaxPoolNd.backward, ctx, 0, lambda gg: _take_flat(gg, index, len(ctx.windows.kernel))), None, None
+        spatial = len(ctx.windows.kernel)
+        return LinearMap.apply(g, _MaxPoolNd.backward, ctx, 0, lambda gg: _take_flat(gg, index, spatial)), None, None
 
 
 def _named(base, name):
