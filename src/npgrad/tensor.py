@@ -964,7 +964,7 @@ class Tensor:
         x = self.to(dtype) if dtype is not None else self
         if x._data.dtype.kind in "biu" and dtype is None:
             x = x.to(D.int64)
-        return Sum.apply(x, normalize_dims(dim, self.ndim), keepdim)
+        return _labelled(Sum.apply(x, normalize_dims(dim, self.ndim), keepdim), dim is not None, "SumBackward1")
 
     def nansum(self, dim=None, keepdim=False):
         return self.masked_fill(self.isnan(), 0).sum(dim, keepdim)
@@ -975,7 +975,7 @@ class Tensor:
         if x._data.dtype.kind != "f":
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
                                f"point or complex dtype. Got: {_scalar_name(x._data.dtype)}")
-        return Mean.apply(x, normalize_dims(dim, self.ndim), keepdim)
+        return _labelled(Mean.apply(x, normalize_dims(dim, self.ndim), keepdim), dim is not None, "MeanBackward1")
 
     def nanmean(self, dim=None, keepdim=False):
         keep = (~self.isnan()).to(self.dtype)
@@ -984,7 +984,8 @@ class Tensor:
     def prod(self, dim=None, keepdim=False, dtype=None):
         from .ops.reduce import Prod
         x = self.to(dtype) if dtype is not None else self
-        return Prod.apply(x, None if dim is None else _wrap_dim(dim, self.ndim), keepdim)
+        out = Prod.apply(x, None if dim is None else _wrap_dim(dim, self.ndim), keepdim)
+        return _labelled(out, dim is not None, "ProdBackward1")
 
     def _minmax(self, dim, keepdim, largest):
         from .ops.reduce import Amax, MaxDim, normalize_dims
@@ -994,13 +995,14 @@ class Tensor:
             if self.numel() == 0:
                 raise RuntimeError(f"{'max' if largest else 'min'}(): Expected reduction dim to be specified "
                                    "for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
-            return Amax.apply(self, normalize_dims(None, self.ndim), False, largest)
+            out = Amax.apply(self, normalize_dims(None, self.ndim), False, largest)
+            return _labelled(out, True, "MaxBackward1" if largest else "MinBackward1")
         d = _wrap_dim(dim, self.ndim) if self.ndim else 0
         kind = _Max if largest else _Min
         if self.ndim == 0:
             return kind(self, Tensor._wrap(np.zeros((), np.int64)))
         values, indices = MaxDim.apply(self, d, keepdim, largest)
-        return kind(values, indices)
+        return kind(_labelled(values, True, "MaxBackward0" if largest else "MinBackward0"), indices)
 
     def max(self, dim=None, keepdim=False):
         return self._minmax(dim, keepdim, True)
@@ -1088,7 +1090,7 @@ class Tensor:
 
     def amin(self, dim=(), keepdim=False):
         from .ops.reduce import Amax, normalize_dims
-        return Amax.apply(self, normalize_dims(dim, self.ndim), keepdim, False)
+        return _labelled(Amax.apply(self, normalize_dims(dim, self.ndim), keepdim, False), True, "AminBackward0")
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
@@ -3083,6 +3085,13 @@ def _zero_grad_op(t, fn):
     out = Tensor._wrap(np.asarray(fn(t._data)))
     if t.requires_grad and is_grad_enabled():  # piecewise constant: zero gradient
         return out + t * 0
+    return out
+
+
+def _labelled(out, when, label):
+    """``out`` with its node named as PyTorch names it for this form of the call (``SumBackward1`` ...)."""
+    if when and out._node is not None:
+        out._node.label = label
     return out
 
 

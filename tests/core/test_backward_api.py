@@ -66,7 +66,13 @@ GRAD_FN_NAMES = [("x * 2", "MulBackward0"), ("x + x", "AddBackward0"), ("x.exp()
                  ("x.sum()", "SumBackward0"), ("x.mean()", "MeanBackward0"), ("x.relu()", "ReluBackward0"),
                  ("x.sigmoid()", "SigmoidBackward0"), ("x.tanh()", "TanhBackward0"), ("x @ x.t()", "MmBackward0"),
                  ("lib.nn.functional.cross_entropy(x, lib.tensor([0, 2]))", "NllLossBackward0"),
-                 ("lib.nn.functional.linear(x, x)", "AddmmBackward0"), ("x.softmax(1)", "SoftmaxBackward0")]
+                 ("lib.nn.functional.linear(x, x)", "AddmmBackward0"), ("x.softmax(1)", "SoftmaxBackward0"),
+                 ("x.sum(0)", "SumBackward1"), ("x.sum((0, 1))", "SumBackward1"), ("x.mean(1)", "MeanBackward1"),
+                 ("x.prod()", "ProdBackward0"), ("x.prod(1)", "ProdBackward1"), ("x.max()", "MaxBackward1"),
+                 ("x.min()", "MinBackward1"), ("x.max(1).values", "MaxBackward0"), ("x.min(1).values", "MinBackward0"),
+                 ("x.amax(1)", "AmaxBackward0"), ("x.amin(1)", "AminBackward0"),
+                 ("x.logsumexp(1)", "LogsumexpBackward0"),
+                 ("x.cumsum(1)", "CumsumBackward0"), ("x.cumprod(1)", "CumprodBackward0")]
 
 
 @pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)

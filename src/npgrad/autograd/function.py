@@ -19,7 +19,7 @@ from .versions import note as _note_versions
 # npgrad ops whose PyTorch counterpart (in the common case) carries another name
 _TORCH_NAMES = {"_FusedCrossEntropy": "NllLoss", "_LayerNorm": "NativeLayerNorm", "_CTCLoss": "CtcLoss",
                 "_Linear": "Addmm", "MatMul": "Mm", "Reshape": "View",
-                "CumSum": "Cumsum", "CumProd": "Cumprod"}
+                "CumSum": "Cumsum", "CumProd": "Cumprod", "LogSumExp": "Logsumexp"}
 
 # ops whose output shares its input's memory
 VIEW_FUNCTIONS = frozenset({"GetItem", "Reshape", "Permute", "Expand", "Split"})
@@ -59,7 +59,7 @@ class Node:
     """
 
     __slots__ = ("fn", "ctx", "next", "in_shapes", "in_dtypes", "out_shapes", "out_dtypes",
-                 "retained", "hooks", "__weakref__")
+                 "retained", "hooks", "label", "__weakref__")
 
     def __init__(self, fn, ctx, next_edges, in_shapes, in_dtypes, out_shapes, out_dtypes):
         self.fn = fn
@@ -71,10 +71,13 @@ class Node:
         self.out_dtypes = out_dtypes
         self.retained = None  # {output_index: weakref to Tensor} for retain_grad
         self.hooks = None  # {output_index: [hook, ...]} for Tensor.register_hook
+        self.label = None  # PyTorch's name where it depends on the call (SumBackward1 for a sum over dims)
 
     def name(self):
         """PyTorch's name for this node: ``MulBackward0`` for npgrad's ops, ``MyFnBackward`` for a user's Function."""
         fn = self.fn
+        if self.label is not None:
+            return self.label
         if getattr(fn, "user_function", None) is not None:
             return f"{fn.__name__}Backward"
         return f"{_TORCH_NAMES.get(fn.__name__, fn.__name__.lstrip('_'))}Backward0"
