@@ -10,6 +10,7 @@ import builtins
 import numbers
 import warnings
 import weakref
+from collections import OrderedDict
 
 import numpy as np
 
@@ -494,21 +495,22 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._node is None:
-            self._hooks = (self._hooks or []) + [hook]
-            holder, key = self, None
+            if self._hooks is None:
+                self._hooks = OrderedDict()
+            hooks = self._hooks
         else:
             node = self._node
             if node.hooks is None:
                 node.hooks = {}
-            node.hooks.setdefault(self._out_index, []).append(hook)
-            holder, key = node, self._out_index
-        return _RemovableHook(holder, key, hook)
+            hooks = node.hooks.setdefault(self._out_index, OrderedDict())
+        return _register(hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         if self._node is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        self._post_acc_hooks = (self._post_acc_hooks or []) + [hook]
-        return _RemovableHook(self, "post", hook)
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = OrderedDict()
+        return _register(self._post_acc_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves."""
@@ -2985,18 +2987,13 @@ def _median_index(x, axis):
     return idx
 
 
-class _RemovableHook:
-    def __init__(self, holder, key, hook):
-        self.holder, self.key, self.hook = holder, key, hook
+def _register(hooks, hook):
+    """Add ``hook`` to the ordered dict ``hooks`` under a new handle's id; the handle removes it."""
+    from ._hooks import RemovableHandle
 
-    def remove(self):
-        if isinstance(self.holder, Tensor):
-            attr = "_post_acc_hooks" if self.key == "post" else "_hooks"
-            hooks = getattr(self.holder, attr) or []
-            setattr(self.holder, attr, [h for h in hooks if h is not self.hook])
-        else:
-            hooks = self.holder.hooks.get(self.key, [])
-            self.holder.hooks[self.key] = [h for h in hooks if h is not self.hook]
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 def _rebuild(data, requires_grad):
@@ -3640,7 +3637,7 @@ def _accumulate_leaf(leaf, g, owned=False, graph=False):
         else:
             leaf.grad._data = acc + g
     if leaf._post_acc_hooks:
-        for h in leaf._post_acc_hooks:
+        for h in tuple(leaf._post_acc_hooks.values()):
             h(leaf)
 
 
@@ -3806,7 +3803,7 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
                                "you need to access saved tensors after calling backward.")
         if node.hooks:
             for i, hooks in node.hooks.items():
-                for h in hooks:
+                for h in tuple(hooks.values()):
                     if out_grads[i] is not None:
                         r = h(out_grads[i] if graph else Tensor._wrap(out_grads[i]))
                         if r is not None:
@@ -3892,7 +3889,7 @@ def _as_result(g, graph):
 def _leaf_hooks(leaf, g, graph, owned=False):
     """Run the hooks registered on a leaf on its total gradient: ``(gradient, still owned)``."""
     if leaf._hooks:
-        for h in leaf._hooks:
+        for h in tuple(leaf._hooks.values()):
             r = h(g if graph else Tensor._wrap(g))
             if r is not None:
                 g = r if graph else r._data

@@ -99,3 +99,24 @@ def test_a_second_backward_adds_into_the_same_gradient_memory(lib):
     x.grad = mine                                              # a gradient the user set is added into too
     (x * 4).sum().backward()
     np.testing.assert_array_equal(mine.numpy(), [4.0, 4.0, 4.0])
+
+
+@pytest.mark.parametrize("lib", _libs(), ids=lambda m: m.__name__)
+def test_hook_handles_are_removable_handles(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = x * 2
+    seen = []
+    handles = [x.register_hook(lambda g: seen.append("leaf")), y.register_hook(lambda g: seen.append("y")),
+               x.register_post_accumulate_grad_hook(lambda t: seen.append("post")),
+               lib.nn.Linear(2, 2).register_forward_hook(lambda m, i, o: None),
+               lib.optim.SGD([x], lr=0.1).register_step_pre_hook(lambda o, a, k: None)]
+    for h in handles:
+        assert isinstance(h, lib.utils.hooks.RemovableHandle) and isinstance(h.id, int)
+    with handles[1]:
+        y.sum().backward(retain_graph=True)
+    assert seen == ["y", "leaf", "post"]
+    handles[0].remove()
+    handles[2].remove()
+    handles[0].remove()        # a second remove does nothing
+    y.sum().backward()
+    assert seen == ["y", "leaf", "post"]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import itertools
 import operator
-import weakref
 from collections import OrderedDict, namedtuple
 from collections import abc as container_abcs
 
 import numpy as np
 
+from .._hooks import RemovableHandle
 from ..tensor import Tensor
 
 
@@ -266,34 +266,6 @@ def _raw_grad(g):
 
 def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
-
-
-class RemovableHandle:
-    """Handle returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
-
-    next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-        if extra_dict is None:
-            extra_dict = []
-        elif isinstance(extra_dict, dict):
-            extra_dict = [extra_dict]
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
-
-    def remove(self):
-        for ref in (self.hooks_dict_ref,) + self.extra_dict_ref:
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:

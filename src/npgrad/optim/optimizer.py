@@ -47,6 +47,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._hooks import RemovableHandle
+
 __all__ = [
     "Optimizer",
     "required",
@@ -65,26 +67,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-class RemovableHandle:
-    """Handle returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict: dict):
-        self._hooks = hooks_dict
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 _global_optimizer_pre_hooks: "OrderedDict[int, Callable]" = OrderedDict()

@@ -9,16 +9,18 @@ Example:
 """
 import warnings
 
-_FROM_NN = ("RemovableHandle", "BackwardHook")     # npgrad.nn.module's classes, loaded on first use
-__all__ = list(_FROM_NN) + ["unserializable_hook", "warn_if_has_hooks"]
+from .._hooks import RemovableHandle
+
+_FROM_NN = ("BackwardHook",)     # npgrad.nn.module's class, loaded on first use
+__all__ = ["RemovableHandle", *_FROM_NN, "unserializable_hook", "warn_if_has_hooks"]
 
 
 def __getattr__(name):
-    # importing npgrad.nn takes a while: only a script that uses these classes pays for it
-    if name in _FROM_NN:
+    # importing npgrad.nn takes a while: only a script that uses this class pays for it
+    if name == "BackwardHook":
         from ..nn import module
 
-        return module.RemovableHandle if name == "RemovableHandle" else module._BackwardHook
+        return module._BackwardHook
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -30,9 +32,9 @@ def unserializable_hook(f):
 
 def warn_if_has_hooks(tensor):
     """Warn for each backward hook of ``tensor`` that saving the tensor will drop."""
-    hooks = list(tensor._hooks or ())
+    hooks = list((tensor._hooks or {}).values())
     if tensor._node is not None and tensor._node.hooks:
-        hooks += tensor._node.hooks.get(tensor._out_index, [])
+        hooks += list(tensor._node.hooks.get(tensor._out_index, {}).values())
     for hook in hooks:
         if not hasattr(hook, "__torch_unserializable__"):
             warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.  If this is expected, you can "
