@@ -19,6 +19,18 @@ subnormal range, gives 0 below it and ``inf`` past the overflow threshold;
 ``fast_log(0) = -inf`` and ``fast_log(x < 0) = nan``; subnormal arguments of
 ``fast_log`` are scaled into the normal range first.
 
+* ``exp_for_float32(x)`` and ``log_for_float32(x)``: the same reductions in float64,
+  with :math:`e^r` by a [4/4] Padé approximant and a shorter artanh series, accurate to
+  :math:`3 \\cdot 10^{-12}` (relative, ``exp``) and :math:`6 \\cdot 10^{-12}` (absolute,
+  ``log``) rather than to the last float64 bit. They serve kernels that read and write
+  float32 but compute in float64 registers, so that the one rounding at the end gives
+  the correctly rounded float32 value but for near-ties. No range handling: ``exp``
+  wants :math:`-707 \\le x \\le 709`, ``log`` a positive normal finite ``x`` (the
+  callers' arguments stay inside, or they select the ends themselves). Their parts,
+  ``_exp_pade_f64`` (:math:`e^x` as a scaled quotient) and ``_log_reduce_f64``
+  (:math:`x = 2^e (1 + s)/(1 - s)`), serve kernels that fold them into their own
+  division or constants.
+
 Reference: S. L. Moshier, *Methods and Programs for Mathematical Functions*
 (Cephes), 1989; W. J. Cody and W. Waite, *Software Manual for the Elementary
 Functions*, 1980.
@@ -36,7 +48,8 @@ from numba import njit, types
 from numba.extending import intrinsic, overload
 from llvmlite import ir
 
-__all__ = ["fast_exp", "fast_log", "exp_reference", "log_reference", "FASTMATH"]
+__all__ = ["fast_exp", "fast_log", "exp_reference", "log_reference", "FASTMATH", "exp_for_float32",
+           "log_for_float32", "exp_for_float32_array", "log_for_float32_array"]
 
 # every fast-math flag except "nnan"/"ninf": kernels must keep IEEE inf and nan
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -286,6 +299,90 @@ def _fast_log_overload(x):
     return None
 
 
+# --------------------------------------------------------------------------- float64 exp and log for float32 results
+# (2 artanh(s) - 2s) / s^3 as a polynomial in z = s^2 on [0, (3 - 2 sqrt 2)^2] (the Chebyshev interpolant of
+# degree 3: absolute error of the logarithm below 6e-12)
+_LOG_FOR_FLOAT32 = np.array([0.23331367483766569, 0.28550781106736645, 0.4000012227736828, 0.6666666655378406])
+_SQRT_HALF_BITS = 0x3FE6A09E667F3BCD
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _horner_f64(x, c):
+    """Horner's scheme, highest power first (the loop over the coefficient table is unrolled)."""
+    p = c[0]
+    for k in range(1, c.shape[0]):
+        p = p * x + c[k]
+    return p
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _exp_pade_f64(x):
+    """``(num, den, scale)`` with :math:`e^x = \\mathit{scale} \\cdot \\mathit{num}/\\mathit{den}`: the reduction
+    :math:`x = n \\ln 2 + r` of :func:`_exp_reduce_f64`, :math:`e^r` by its [4/4] Padé approximant
+    :math:`N(r)/N(-r)`, :math:`N(r) = 1 + r/2 + 3r^2/28 + r^3/84 + r^4/1680` (relative error below
+    :math:`3 \\cdot 10^{-12}` for :math:`|r| \\le \\tfrac12 \\ln 2`), ``scale`` :math:`= 2^n`. A kernel that divides
+    anyway folds ``num`` and ``den`` into its own division."""
+    shifted = x * _LOG2E + 6755399441055744.0
+    n = shifted - 6755399441055744.0
+    r = x - n * _LN2_HI_D
+    r = r - n * _LN2_LO_D
+    ni = _i64_from_f64(shifted) - np.int64(0x4338000000000000)        # n, from the shifter's low bits
+    z = r * r
+    even = (z * (1.0 / 1680.0) + 3.0 / 28.0) * z + 1.0
+    odd = r * (z * (1.0 / 84.0) + 0.5)
+    return even + odd, even - odd, _f64_from_i64(np.int64((ni + np.int64(1023)) << np.int64(52)))
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _exp_for_float32_f64(x):
+    num, den, scale = _exp_pade_f64(x)
+    return scale * (num / den)
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy", inline="always")
+def _log_reduce_f64(x):
+    """``(s, e)`` with :math:`x = 2^e (1 + s)/(1 - s)`, :math:`|s| \\le 3 - 2\\sqrt 2`, for a positive normal
+    finite ``x``: :math:`x = 2^e m`, :math:`m \\in [\\sqrt{1/2}, \\sqrt 2)` taken from the bits (biased by
+    1024 so that a logical shift gives :math:`e`, and :math:`e` read back as a float by the :math:`2^{52}`
+    shifter: AVX2 has neither a 64-bit arithmetic shift nor an int64 -> float64 conversion), and
+    :math:`s = (m - 1)/(m + 1)`."""
+    u = np.uint64(_i64_from_f64(x) + np.int64(0x4000000000000000 - _SQRT_HALF_BITS))
+    m = _f64_from_i64(np.int64(u & np.uint64(0x000FFFFFFFFFFFFF)) + np.int64(_SQRT_HALF_BITS))
+    e = _f64_from_i64(np.int64((u >> np.uint64(52)) | np.uint64(0x4330000000000000))) - 4503599627371520.0
+    return (m - 1.0) / (m + 1.0), e
+
+
+@njit(fastmath=_POLY_FLAGS, error_model="numpy")
+def _log_for_float32_f64(x):
+    s, e = _log_reduce_f64(x)
+    z = s * s
+    return s * (2.0 + z * _horner_f64(z, _LOG_FOR_FLOAT32)) + e * _LN2
+
+
+def exp_for_float32(x):
+    """:math:`e^x` in float64 to :math:`3 \\cdot 10^{-12}`, for :math:`-707 \\le x \\le 709`; Numba code only."""
+    raise NotImplementedError("exp_for_float32 is callable from Numba-compiled code only")
+
+
+@overload(exp_for_float32, inline="always")
+def _exp_for_float32_overload(x):
+    if x == types.float64:
+        return lambda x: _exp_for_float32_f64(x)
+    return None
+
+
+def log_for_float32(x):
+    """:math:`\\log x` in float64 to :math:`6 \\cdot 10^{-12}`, for positive normal finite ``x``; Numba code only."""
+    raise NotImplementedError("log_for_float32 is callable from Numba-compiled code only")
+
+
+@overload(log_for_float32, inline="always")
+def _log_for_float32_overload(x):
+    if x == types.float64:
+        return lambda x: _log_for_float32_f64(x)
+    return None
+
+
 # --------------------------------------------------------------------------- array entry points
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def exp_reference(x, out):
@@ -299,3 +396,17 @@ def log_reference(x, out):
     """Elementwise ``fast_log`` over a 1-D array (for tests against ``np.log``)."""
     for i in range(x.shape[0]):
         out[i] = fast_log(x[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def exp_for_float32_array(x, out):
+    """Elementwise ``exp_for_float32`` over a 1-D float64 array (for tests)."""
+    for i in range(x.shape[0]):
+        out[i] = exp_for_float32(x[i])
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def log_for_float32_array(x, out):
+    """Elementwise ``log_for_float32`` over a 1-D float64 array (for tests)."""
+    for i in range(x.shape[0]):
+        out[i] = log_for_float32(x[i])

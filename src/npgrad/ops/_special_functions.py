@@ -7,7 +7,9 @@ values: poles and out-of-domain arguments give ``inf`` or NaN where PyTorch give
 ``KERNEL_MIN_SIZE`` elements on, ``erfc``, ``erfinv``, ``lgamma``, ``digamma``, ``trigamma``, ``i0``,
 ``i0e``, ``i1``, ``i1e``, ``igamma`` and ``igammac`` run as the compiled loops of
 :mod:`npgrad.kernels.special` (the same values to an ulp or two); the NumPy code here stays their
-reference, as each function's ``.reference``.
+reference, as each function's ``.reference``. ``erfc_float32`` and ``erfinv_float32`` take float32
+arrays and return float32 ones, from ``KERNEL_MIN_SIZE`` elements on through the float32 loops of
+:mod:`npgrad.kernels.special` (float64 inside, one rounding at the end).
 
 Sources of the methods:
 
@@ -78,6 +80,19 @@ def _with_kernel(reference):
 
     dispatch.reference = reference
     return dispatch
+
+
+def _float32_kernel(fn, name, x):
+    """``fn`` of the float32 array ``x`` in float32: the compiled float32 loop ``name`` of
+    :mod:`npgrad.kernels.special` from ``KERNEL_MIN_SIZE`` elements on, below the float64 reference rounded once
+    (the same values but for near-ties)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.size < KERNEL_MIN_SIZE:
+        with np.errstate(all="ignore"):
+            return fn.reference(x.astype(np.float64)).astype(np.float32)
+    from ..kernels import special
+
+    return getattr(special, name)(x)
 
 
 def _variant(fn, name, doc, *params):
@@ -479,6 +494,16 @@ def erfinv(y):
     x[a == 1.0] = INF
     x[~(a <= 1.0)] = NAN                  # beyond 1, and NaN
     return np.copysign(x, y)
+
+
+def erfc_float32(x):
+    """:func:`erfc` of a float32 array, in float32 (see :func:`_float32_kernel`)."""
+    return _float32_kernel(erfc, "erfc_f32", x)
+
+
+def erfinv_float32(y):
+    """:func:`erfinv` of a float32 array, in float32 (see :func:`_float32_kernel`)."""
+    return _float32_kernel(erfinv, "erfinv_f32", y)
 
 
 # --------------------------------------------------------------------------- the normal distribution

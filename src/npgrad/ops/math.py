@@ -8,7 +8,7 @@ on ties). The module-level functions below take Tensors, apply PyTorch's dtype r
 a floating function give the default float dtype) and call the primitives; ``Tensor`` methods,
 ``npgrad.<name>`` and ``npgrad.special`` are thin shells over them. The special functions themselves
 (lgamma, digamma, zeta, erfcx, i0, ...) are in ``_special_functions.py``; float32 inputs are computed
-in float64 there and rounded once.
+in float64 there and rounded once (``erfc`` and ``erfinv``: by float32 kernels that do the same in registers).
 
 Example:
     >>> import npgrad
@@ -202,11 +202,12 @@ class Exp2(_Unary):
 
 
 class Erfc(_Unary):
-    """:math:`\\operatorname{erfc} x = 1 - \\operatorname{erf} x`; :math:`d/dx = -2e^{-x^2}/\\sqrt\\pi`."""
+    """:math:`\\operatorname{erfc} x = 1 - \\operatorname{erf} x`; :math:`d/dx = -2e^{-x^2}/\\sqrt\\pi`
+    (float32 by a float32 kernel)."""
 
     @staticmethod
     def value(x):
-        return _in_float64(S.erfc, x)
+        return S.erfc_float32(x) if x.dtype == np.float32 else _in_float64(S.erfc, x)
 
     @staticmethod
     def grad(g, x):
@@ -215,15 +216,16 @@ class Erfc(_Unary):
 
 class Erfinv(_Unary):
     """Inverse error function; :math:`d/dy = \\tfrac{\\sqrt\\pi}{2} e^{x^2}`, :math:`x = \\operatorname{erfinv} y`
-    (recomputed from the input in backward, as PyTorch does: the output may be written in place)."""
+    (recomputed from the input in backward, as PyTorch does: the output may be written in place; float32 by
+    a float32 kernel)."""
 
     @staticmethod
     def value(y):
-        return _in_float64(S.erfinv, y)
+        return S.erfinv_float32(y) if y.dtype == np.float32 else _in_float64(S.erfinv, y)
 
     @staticmethod
     def grad(g, y):
-        x = _in_float64(S.erfinv, y)
+        x = Erfinv.value(y)
         return g * (0.5 * SQRT_PI * np.exp(x * x))
 
 
