@@ -63,6 +63,7 @@ class _Unary(Function):
     records ``SinhBackward0``."""
 
     saves = "x"
+    recordable = False      # whether ``grad`` calls only what :class:`_OnTensors` provides (see below)
 
     @classmethod
     def forward(cls, ctx, x):
@@ -75,6 +76,35 @@ class _Unary(Function):
     def backward(cls, ctx, g):
         with _ignore():
             return cls.grad(g, *ctx.saved_tensors)
+
+    @classmethod
+    def graph_backward(cls, ctx, saved, g):
+        """The same ``grad`` formula run on Tensors (``create_graph``), its NumPy calls made Tensor ops."""
+        if not cls.recordable:
+            return saved.without_graph(g)
+        kept = [saved.input(0, a) if k == "x" else saved.output(0, a) for k, a in zip(cls.saves, ctx.saved_tensors)]
+        return _on_tensors(cls.grad)(g, *kept)
+
+
+class _OnTensors:
+    """The NumPy functions the ``grad`` formulas call, as Tensor operations: a formula run with these in
+    place of ``np`` is recorded, so the one formula serves the first and the higher-order backward."""
+
+    sqrt = staticmethod(lambda t: t.sqrt())
+    exp = staticmethod(lambda t: t.exp())
+    log = staticmethod(lambda t: t.log())
+    sin = staticmethod(lambda t: t.sin())
+    cos = staticmethod(lambda t: t.cos())
+    sinh = staticmethod(lambda t: t.sinh())
+    cosh = staticmethod(lambda t: t.cosh())
+
+
+def _on_tensors(formula):
+    """``formula`` with ``np`` meaning :class:`_OnTensors`."""
+    import types
+
+    return types.FunctionType(formula.__code__, {**formula.__globals__, "np": _OnTensors}, formula.__name__,
+                              formula.__defaults__, formula.__closure__)
 
 
 # --------------------------------------------------------------------------- trigonometric and hyperbolic
@@ -227,6 +257,12 @@ class Erfinv(_Unary):
     def grad(g, y):
         x = Erfinv.value(y)
         return g * (0.5 * SQRT_PI * np.exp(x * x))
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        x = Erfinv.apply(saved.input(0, y))
+        return g * (0.5 * SQRT_PI * (x * x).exp())
 
 
 class Lgamma(_Unary):
@@ -445,6 +481,11 @@ class Frac(_Unary):
     @staticmethod
     def grad(g):
         return g
+
+
+for _op in (Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Exp2, Erfc, SpecialNdtri, SpecialLogNdtr,
+            SpecialErfcx, SpecialEntr, Frac):
+    _op.recordable = True     # their grad formulas use only arithmetic and _OnTensors' functions
 
 
 class Logcumsumexp(Function):
