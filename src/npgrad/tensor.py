@@ -3813,9 +3813,10 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
                 t = ref()
                 if t is not None and out_grads[i] is not None and t._node is node:
                     _retain_into(t, out_grads[i], graph)
-        for i, g in enumerate(out_grads):
-            for x in wanted_outputs.get((id(node), i), ()):
-                captured[id(x)] = g
+        if wanted_outputs:
+            for i, g in enumerate(out_grads):
+                for x in wanted_outputs.get((id(node), i), ()):
+                    captured[id(x)] = g
         if needed is not None and id(node) not in needed:
             continue
         changed = _versions_modified(node.ctx)
@@ -3825,13 +3826,17 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
                                f"inplace operation: [{Tensor._wrap(array).type()} {list(array.shape)}], which is "
                                f"saved by {node.name()}, is at version {now}; expected version {seen} instead.")
         if graph:
-            in_grads = _graph.node_backward(node, out_grads)
+            in_grads = _graph.node_backward(node, out_grads)     # summed to shape and cast already
         else:
             in_grads = _array_backward(node, out_grads)
         owned = getattr(node.ctx, "grads_owned", False)
-        for edge, g in zip(node.next, in_grads):
+        for k, (edge, g) in enumerate(zip(node.next, in_grads)):
             if edge is None or g is None:
                 continue
+            if not graph:
+                g = _sum_to_shape(np.asarray(g), node.in_shapes[k])
+                if g.dtype != node.in_dtypes[k]:
+                    g = g.astype(node.in_dtypes[k])
             if isinstance(edge, Tensor):
                 if only is None or id(edge) in only:
                     _add_leaf_grad(leaves, edge, g, owned)
@@ -3852,21 +3857,12 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
 
 
 def _array_backward(node, out_grads):
-    """Run a node's backward on arrays; each gradient summed to its input's shape and cast to its dtype."""
+    """Run a node's backward on arrays (the engine then sums each gradient to its input's shape)."""
     for i, g in enumerate(out_grads):
         if g is None and node.ctx.materialize_grads:
             out_grads[i] = np.zeros(node.out_shapes[i], dtype=node.out_dtypes[i])
     in_grads = node.fn.backward(node.ctx, *out_grads)
-    if not isinstance(in_grads, tuple):
-        in_grads = (in_grads,)
-    out = []
-    for k, (edge, g) in enumerate(zip(node.next, in_grads)):
-        if edge is None or g is None:
-            out.append(None)
-            continue
-        g = _sum_to_shape(np.asarray(g), node.in_shapes[k])
-        out.append(g if g.dtype == node.in_dtypes[k] else g.astype(node.in_dtypes[k]))
-    return out
+    return in_grads if isinstance(in_grads, tuple) else (in_grads,)
 
 
 def _retain_into(t, g, graph):
