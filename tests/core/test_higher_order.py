@@ -334,3 +334,18 @@ def test_backward_with_create_graph_warns_once_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         (x ** 2).sum().backward(create_graph=True)
+
+
+def _third_order_conv(lib):
+    rng = np.random.default_rng(6)
+    x = lib.tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True)
+    w = lib.tensor(rng.standard_normal((4, 3, 3, 3)) * 0.3, requires_grad=True)
+    gx, gw = lib.autograd.grad((F(lib).conv2d(x, w, padding=1) ** 3).sum(), (x, w), create_graph=True)
+    hx, hw = lib.autograd.grad((gx * gx).sum() + (gw * gw).sum(), (x, w), create_graph=True)
+    return [t.detach().numpy() for t in lib.autograd.grad((hx ** 2).sum() + (hw ** 2).sum(), (x, w))]
+
+
+def test_third_order_through_a_convolution():
+    """The gradient products of the convolution differentiated once more (both their array and recorded forms)."""
+    ref = golden("third_order_conv", lambda: _third_order_conv(torch))
+    _assert_close(_third_order_conv(npgrad), ref, 1e-8, 1e-8)

@@ -687,43 +687,36 @@ class Clamp(Function):
         return np.asarray(y, dtype=np.result_type(x, y) if x.dtype.kind != "f" else x.dtype)
 
     @staticmethod
-    def backward(ctx, g):
+    def masks(ctx):
+        """Where the gradient goes: to ``x`` inside ``[lo, hi]``, to ``lo`` below it, to ``hi`` above it
+        (None for a bound that is absent or needs no gradient)."""
         x, lo, hi = ctx.saved_tensors
-        g = np.asarray(g)
-        zero = np.zeros((), g.dtype)
         inside = np.ones(x.shape, dtype=bool)
-        glo = ghi = None
+        below = above = None
         if lo is not None:
             inside = inside & (x >= lo)
             if ctx.needs_input_grad[1]:
-                glo = np.where(x < lo, g, zero)
+                below = x < lo
         if hi is not None:
             inside = inside & (x <= hi)
             if ctx.needs_input_grad[2]:
                 above = x > hi
                 if lo is not None:
                     above = above & (np.asarray(hi) >= lo)
-                ghi = np.where(above, g, zero)
-        # a select, not a product: an infinite or NaN gradient outside [lo, hi] still gives exactly 0
-        return np.where(inside, g, zero), glo, ghi
+        return inside, below, above
+
+    @staticmethod
+    def backward(ctx, g):
+        # selects, not products: an infinite or NaN gradient outside [lo, hi] still gives exactly 0
+        g = np.asarray(g)
+        zero = np.zeros((), g.dtype)
+        return tuple(None if m is None else np.where(m, g, zero) for m in Clamp.masks(ctx))
 
     @staticmethod
     def graph_backward(ctx, saved, g):
-        x, lo, hi = ctx.saved_tensors
-        inside = np.ones(x.shape, dtype=bool)
-        glo = ghi = None
-        if lo is not None:
-            inside = inside & (x >= lo)
-            if ctx.needs_input_grad[1]:
-                glo = _keep(x < lo, g)
-        if hi is not None:
-            inside = inside & (x <= hi)
-            if ctx.needs_input_grad[2]:
-                above = x > hi
-                if lo is not None:
-                    above = above & (np.asarray(hi) >= lo)
-                ghi = _keep(above, g)
-        return _keep(inside, g, saved.input(0, x)), glo, ghi
+        inside, below, above = Clamp.masks(ctx)
+        return (_keep(inside, g, saved.input(0, ctx.saved_tensors[0])),
+                None if below is None else _keep(below, g), None if above is None else _keep(above, g))
 
 
 class Maximum(Function):

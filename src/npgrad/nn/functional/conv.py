@@ -192,12 +192,12 @@ class Convolution(Function):
 
         With :math:`f(x, W)` the convolution, :math:`\\partial x = A(\\partial y, W)` and
         :math:`\\partial W = B(\\partial y, x)`; their own gradients are convolutions and each other
-        (:class:`_ConvInputGrad`, :class:`_ConvWeightGrad`).
+        (:class:`_ConvGradProduct`).
         """
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gx = _ConvInputGrad.apply(gy, saved.input(1, w), ctx, x) if need_x else None
-        gw = _ConvWeightGrad.apply(gy, saved.input(0, x), ctx, w) if need_w else None
+        gx = _ConvGradProduct.apply(gy, saved.input(1, w), ctx, x, 0) if need_x else None
+        gw = _ConvGradProduct.apply(gy, saved.input(0, x), ctx, w, 1) if need_w else None
         gb = gy.sum((0, *range(2, gy.ndim))) if need_b else None
         return gx, gw, gb, None, None, None, None, None, None
 
@@ -209,8 +209,7 @@ class _ConvAdjoint:
     @staticmethod
     def conv(x, w, conv_ctx):
         """:math:`f(x, W)` without bias, recorded: the convolution the gradients came from."""
-        s = conv_ctx.shape
-        return Convolution.apply(x, w, None, *s.arguments)
+        return Convolution.apply(x, w, None, *conv_ctx.shape.arguments)
 
     @staticmethod
     def run(conv_ctx, gy, x, w, which):
@@ -227,63 +226,50 @@ class _ConvStub:
         self.needs_input_grad = tuple(k == which for k in range(3))
 
 
-class _ConvInputGrad(Function):
-    """:math:`A(\\partial y, W) = \\partial \\langle \\partial y, f(x, W)\\rangle / \\partial x`: linear in
-    each argument, so :math:`\\partial/\\partial(\\partial y) = f(g, W)` and :math:`\\partial/\\partial W =
-    B(\\partial y, g)` for an incoming gradient :math:`g`."""
+class _ConvGradProduct(Function):
+    """One gradient product of a convolution :math:`f(x, W)`, as an op: ``which = 0`` gives
+    :math:`A(\\partial y, W) = \\partial \\langle \\partial y, f(x, W)\\rangle / \\partial x`, ``which = 1``
+    gives :math:`B(\\partial y, x) = \\partial \\langle \\partial y, f(x, W)\\rangle / \\partial W`.
+
+    Each is linear in both arguments. For an incoming gradient :math:`g`:
+    :math:`\\partial A/\\partial(\\partial y) = f(g, W)`, :math:`\\partial A/\\partial W = B(\\partial y, g)`;
+    :math:`\\partial B/\\partial(\\partial y) = f(x, g)`, :math:`\\partial B/\\partial x = A(\\partial y, g)`.
+    ``other`` is :math:`W` for ``A`` and :math:`x` for ``B``; ``fixed`` is the array of the remaining
+    input (only its shape and dtype matter).
+    """
 
     @staticmethod
-    def forward(ctx, gy, w, conv_ctx, x):
-        ctx.save_for_backward(gy, w)
-        ctx.conv_ctx, ctx.x = conv_ctx, x
-        return _ConvAdjoint.run(conv_ctx, gy, x, w, 0)
-
-    @staticmethod
-    def backward(ctx, g):
-        from ...autograd.grad_mode import no_grad
-        from ...tensor import Tensor
-
-        gy, w = ctx.saved_tensors
-        with no_grad():
-            g_gy = _ConvAdjoint.conv(Tensor._wrap(g), Tensor._wrap(w), ctx.conv_ctx)._data
-        g_w = _ConvAdjoint.run(ctx.conv_ctx, gy, g, w, 1) if ctx.needs_input_grad[1] else None
-        return g_gy, g_w, None, None
-
-    @staticmethod
-    def graph_backward(ctx, saved, g):
-        gy, w = ctx.saved_tensors
-        g_gy = _ConvAdjoint.conv(g, saved.input(1, w), ctx.conv_ctx)
-        g_w = _ConvWeightGrad.apply(saved.input(0, gy), g, ctx.conv_ctx, w) if ctx.needs_input_grad[1] else None
-        return g_gy, g_w, None, None
-
-
-class _ConvWeightGrad(Function):
-    """:math:`B(\\partial y, x) = \\partial \\langle \\partial y, f(x, W)\\rangle / \\partial W`:
-    :math:`\\partial/\\partial(\\partial y) = f(x, g)` and :math:`\\partial/\\partial x = A(\\partial y, g)`."""
-
-    @staticmethod
-    def forward(ctx, gy, x, conv_ctx, w):
-        ctx.save_for_backward(gy, x)
-        ctx.conv_ctx, ctx.w = conv_ctx, w
-        return _ConvAdjoint.run(conv_ctx, gy, x, w, 1)
+    def forward(ctx, gy, other, conv_ctx, fixed, which):
+        ctx.save_for_backward(gy, other)
+        ctx.conv_ctx, ctx.which = conv_ctx, which
+        x, w = (fixed, other) if which == 0 else (other, fixed)
+        return _ConvAdjoint.run(conv_ctx, gy, x, w, which)
 
     @staticmethod
     def backward(ctx, g):
         from ...autograd.grad_mode import no_grad
         from ...tensor import Tensor
 
-        gy, x = ctx.saved_tensors
+        gy, other = ctx.saved_tensors
+        x_like, w_like = (g, other) if ctx.which == 0 else (other, g)
         with no_grad():
-            g_gy = _ConvAdjoint.conv(Tensor._wrap(x), Tensor._wrap(g), ctx.conv_ctx)._data
-        g_x = _ConvAdjoint.run(ctx.conv_ctx, gy, x, g, 0) if ctx.needs_input_grad[1] else None
-        return g_gy, g_x, None, None
+            g_gy = _ConvAdjoint.conv(Tensor._wrap(x_like), Tensor._wrap(w_like), ctx.conv_ctx)._data
+        g_other = None
+        if ctx.needs_input_grad[1]:     # the other product, with g in the place of the varying input
+            x, w = (g, other) if ctx.which == 0 else (other, g)
+            g_other = _ConvAdjoint.run(ctx.conv_ctx, gy, x, w, 1 - ctx.which)
+        return g_gy, g_other, None, None, None
 
     @staticmethod
     def graph_backward(ctx, saved, g):
-        gy, x = ctx.saved_tensors
-        g_gy = _ConvAdjoint.conv(saved.input(1, x), g, ctx.conv_ctx)
-        g_x = _ConvInputGrad.apply(saved.input(0, gy), g, ctx.conv_ctx, x) if ctx.needs_input_grad[1] else None
-        return g_gy, g_x, None, None
+        gy, other = ctx.saved_tensors
+        other_t = saved.input(1, other)
+        x_like, w_like = (g, other_t) if ctx.which == 0 else (other_t, g)
+        g_gy = _ConvAdjoint.conv(x_like, w_like, ctx.conv_ctx)
+        g_other = None
+        if ctx.needs_input_grad[1]:
+            g_other = _ConvGradProduct.apply(saved.input(0, gy), g, ctx.conv_ctx, other, 1 - ctx.which)
+        return g_gy, g_other, None, None, None
 
 
 class _Shape:
