@@ -25,6 +25,8 @@ def _inputs(shapes, seed, name=""):
     rng = np.random.default_rng(seed)
     if name == "math_unary":     # inside the domains of asin, acos, atanh, erfinv (first) and acosh (second)
         return [rng.uniform(-0.9, 0.9, shapes[0]), rng.uniform(1.1, 2.0, shapes[1])]
+    if name == "math_binary":    # logit's domain (first), positive (second)
+        return [rng.uniform(0.1, 0.9, shapes[0]), rng.uniform(0.2, 2.0, shapes[1])]
     return [rng.standard_normal(s) + 0.3 for s in shapes]
 
 
@@ -48,6 +50,9 @@ CASES = {
                   + L.maximum(a, b) * a + L.minimum(a, b) * b + L.where(a > 0, a * b, b * b), [(6,), (6,)]),
     "math_unary": (lambda L, a, b: a.tan() + a.asin() + a.acos() + a.atan() + a.sinh() + a.cosh() + a.asinh()
                    + b.acosh() + a.atanh() + a.exp2() + a.erfc() + a.erfinv() + a.frac(), [(6,), (6,)]),
+    "math_binary": (lambda L, a, b: L.atan2(a, b) + L.hypot(a, b) + L.logaddexp(a, b) + L.logaddexp2(a, b)
+                    + L.xlogy(a, b) + L.special.xlog1py(a, b) + L.logit(a) + L.logit(a, eps=0.2)
+                    + L.float_power(a, b), [(6,), (6,)]),
     "special": (lambda L, a, b: L.special.ndtri(a.sigmoid()) + L.special.log_ndtr(a) + L.special.erfcx(a)
                 + L.special.entr(b.abs()), [(6,), (6,)]),
     "hardsigmoid": (lambda L, a, b: F(L).hardsigmoid(a * b) * a, [(6,), (6,)]),    # torch: no double backward
@@ -163,7 +168,7 @@ def test_second_order_float32(name):
 @pytest.mark.parametrize("name", ["hardsigmoid", "arith", "trig", "activations", "softmax", "matmul",
                                   "cross_entropy_weighted", "norms", "vector_norms", "conv2d_groups",
                                   "conv_transpose2d", "pooling", "indexing", "losses", "einsum", "index_put_scatter",
-                                  "math_unary"])
+                                  "math_unary", "math_binary"])
 def test_gradient_of_gradient_by_finite_differences(name):
     fn, shapes = CASES[name]
     xs = tuple(npgrad.tensor(x, requires_grad=True) for x in _inputs(shapes, 2, name))

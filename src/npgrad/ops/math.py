@@ -468,6 +468,20 @@ class Logit(Function):
             outside, fill = (x < x.dtype.type(eps)) | (x > x.dtype.type(1 - eps)), 0.0
         return np.where(outside, g.dtype.type(fill), d), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from .elementwise import Where
+
+        (x_array,) = ctx.saved_tensors
+        x = saved.input(0, x_array)
+        eps = ctx.eps
+        if eps is None:
+            outside, fill = (x_array < 0) | (x_array > 1), np.nan
+        else:
+            outside = (x_array < x_array.dtype.type(eps)) | (x_array > x_array.dtype.type(1 - eps))
+            fill = 0.0
+        return Where.apply(outside, np.asarray(fill, g._data.dtype), g / (x * (1 - x))), None
+
 
 class Frac(_Unary):
     """Fractional part :math:`x - \\operatorname{trunc}(x)`; the gradient passes unchanged."""
@@ -561,6 +575,17 @@ class Atan2(Function):
         gb = g * -a * recip if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from .elementwise import _keep
+
+        a_array, b_array = ctx.saved_tensors
+        a, b = saved.input(0, a_array), saved.input(1, b_array)
+        origin = (a_array * a_array + b_array * b_array) == 0
+        recip = _keep(~origin, 1 / (a * a + b * b))
+        return (g * b * recip if ctx.needs_input_grad[0] else None,
+                g * -a * recip if ctx.needs_input_grad[1] else None)
+
 
 class Hypot(Function):
     """:math:`\\sqrt{a^2 + b^2}`; :math:`\\partial/\\partial a = a/h`, :math:`\\partial/\\partial b = b/h`
@@ -578,6 +603,13 @@ class Hypot(Function):
         with _ignore():
             return (g * a / h if ctx.needs_input_grad[0] else None,
                     g * b / h if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        a, b, h = ctx.saved_tensors
+        h = saved.output(0, h)
+        return (g * saved.input(0, a) / h if ctx.needs_input_grad[0] else None,
+                g * saved.input(1, b) / h if ctx.needs_input_grad[1] else None)
 
 
 class Copysign(Function):
@@ -647,11 +679,24 @@ class FloatPower(Function):
                 gb = g * np.where((a == 0) & (b >= 0), 0.0, y * np.log(a))
         return ga, gb
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from .elementwise import _keep
+
+        a_array, b_array, y = ctx.saved_tensors
+        a, b = saved.input(0, a_array), saved.input(1, b_array)
+        ga = _keep(np.asarray(b_array) != 0, g * (b * a ** (b - 1))) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = _keep(~((a_array == 0) & (np.asarray(b_array) >= 0)), g * (saved.output(0, y) * a.log()))
+        return ga, gb
+
 
 class Logaddexp(Function):
     """:math:`\\log(e^a + e^b)`; :math:`\\partial/\\partial a = 1/(1 + e^{b - a})`."""
 
     value, exp = np.logaddexp, np.exp
+    tensor_exp = "exp"              # the Tensor method of ``exp``, for the recorded backward
 
     @classmethod
     def forward(cls, ctx, a, b):
@@ -665,11 +710,18 @@ class Logaddexp(Function):
         with _ignore():
             return g / (1 + cls.exp(b - a)), g / (1 + cls.exp(a - b))
 
+    @classmethod
+    def graph_backward(cls, ctx, saved, g):
+        a_array, b_array = ctx.saved_tensors
+        a, b = saved.input(0, a_array), saved.input(1, b_array)
+        return (g / (1 + getattr(b - a, cls.tensor_exp)()), g / (1 + getattr(a - b, cls.tensor_exp)()))
+
 
 class Logaddexp2(Logaddexp):
     """:math:`\\log_2(2^a + 2^b)`; :math:`\\partial/\\partial a = 1/(1 + 2^{b - a})`."""
 
     value, exp = np.logaddexp2, np.exp2
+    tensor_exp = "exp2"
 
 
 def _x_log(x, y, log):
@@ -699,6 +751,19 @@ class Xlogy(Function):
                 gx = np.where((x == 0) & (y <= cls.pole), g.dtype.type(0), _x_log(g, y, cls.log))
             if ctx.needs_input_grad[1]:
                 gy = g * x / (y - cls.pole)
+        return gx, gy
+
+    @classmethod
+    def graph_backward(cls, ctx, saved, g):
+        from .elementwise import _keep
+
+        x_array, y_array = ctx.saved_tensors
+        x, y = saved.input(0, x_array), saved.input(1, y_array)
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = _keep(~((x_array == 0) & (y_array <= cls.pole)), cls.apply(g, y))
+        if ctx.needs_input_grad[1]:
+            gy = g * x / (y - cls.pole)
         return gx, gy
 
 
