@@ -354,3 +354,63 @@ def test_third_order_through_a_convolution():
     """The gradient products of the convolution differentiated once more (both their array and recorded forms)."""
     ref = golden("third_order_conv", lambda: _third_order_conv(torch))
     _assert_close(_third_order_conv(npgrad), ref, 1e-8, 1e-8)
+
+
+def _custom_function_second_order(lib):
+    class Exp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)          # a saved output: its own gradient flows back through this op
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)          # a saved input
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * g
+
+    x = lib.tensor([0.5, 1.0, -0.7], dtype=lib.float64, requires_grad=True)
+    (g,) = lib.autograd.grad((Exp.apply(x) * Cube.apply(x)).sum(), x, create_graph=True)
+    (h,) = lib.autograd.grad((g * g).sum(), x)
+    return g.detach().numpy(), h.numpy()
+
+
+def test_custom_function_backward_is_recorded():
+    ref = golden("custom_function", lambda: _custom_function_second_order(torch))
+    _assert_close(list(_custom_function_second_order(npgrad)), list(ref), 1e-12, 1e-12)
+
+
+def test_once_differentiable_as_torch():
+    for lib in libraries():
+        class Square(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            @lib.autograd.function.once_differentiable
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * x * g
+
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+        assert not g.requires_grad and g.tolist() == [2.0, 4.0]
+        w = lib.tensor([1.0, 1.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(Square.apply(x * w).sum() * w.sum(), x, create_graph=True)
+        assert g.requires_grad
+        with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked with "
+                                               "@once_differentiable"):
+            g.sum().backward()

@@ -234,6 +234,7 @@ def _user_forward(user, ctx, *arrays, _user_inputs, _plain_outputs, **kwargs):
         else:
             output = user.forward(ctx, *_user_inputs, **kwargs)
     outputs = output if isinstance(output, tuple) else (output,)
+    ctx._user_outputs = outputs     # a saved output is this op's output in a recorded backward (create_graph)
     marked = set(ctx._non_differentiable)
     arrays_out, non_differentiable = [], []
     for i, o in enumerate(outputs):

@@ -152,7 +152,15 @@ def _user_graph_backward(node, out_grads):
                 return node.fn.backward(ctx, *[None if g is None else g._data for g in out_grads])
         return _once_differentiable(node, out_grads, "trying to differentiate twice a function that was marked "
                                                      "with @once_differentiable")
-    result = user.backward(ctx, *out_grads)
+    kept = ctx.saved_tensors
+    outputs = {id(o): i for i, o in enumerate(getattr(ctx, "_user_outputs", ())) if isinstance(o, _tensor())}
+    if any(id(t) in outputs for t in kept):     # a saved output stands for this node's output, as in PyTorch
+        ctx.saved_tensors = tuple(Saved(node).output(outputs[id(t)], t._data) if id(t) in outputs else t
+                                  for t in kept)
+    try:
+        result = user.backward(ctx, *out_grads)
+    finally:
+        ctx.saved_tensors = kept
     result = result if isinstance(result, tuple) else (result,)
     expected = len(ctx.needs_input_grad)
     if len(result) < expected or any(r is not None for r in result[expected:]):
