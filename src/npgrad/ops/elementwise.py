@@ -44,6 +44,7 @@ def with_derivative(ctx, x, kernel, reference, *params):
     ``activation_kernels().<kernel>(x, grad, *params)`` where it applies, ``reference(x, grad, *params)``
     otherwise."""
     grad = ctx.needs_input_grad[0]
+    ctx.grads_owned = True      # the backward, g * d, is a fresh array: a leaf may adopt it
     if use_activation_kernel(x):
         return getattr(activation_kernels(), kernel)(x, grad, *params)
     return reference(x, grad, *params)
@@ -455,6 +456,7 @@ class Relu(Function):
         else:   # small or strided: a select keeps NaN and -0.0 (np.maximum would turn -0.0 into 0.0)
             y = np.where(x < 0, np.zeros((), x.dtype), x)
         ctx.save_for_backward(y)
+        ctx.grads_owned = True      # backward's select is a fresh array: a leaf may adopt it
         return y
 
     @staticmethod
@@ -478,6 +480,7 @@ class LeakyRelu(Function):
     def forward(ctx, x, slope):
         ctx.slope = slope
         ctx.save_for_backward(x)
+        ctx.grads_owned = True
         if use_activation_kernel(x):
             return activation_kernels().leaky_relu(x, slope)
         return np.where(x > 0, x, x * x.dtype.type(slope))

@@ -287,6 +287,7 @@ class _Hardtanh(Function):
     @staticmethod
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
+        ctx.grads_owned = True      # backward returns a fresh array: a leaf may adopt it
         ctx.bounds = (lo, hi)
         if E.use_activation_kernel(x):
             return E.activation_kernels().hardtanh(x, lo, hi)
@@ -328,6 +329,7 @@ class _Hardsigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        ctx.grads_owned = True      # backward returns a fresh array: a leaf may adopt it
         if E.use_activation_kernel(x):
             return E.activation_kernels().hardsigmoid(x)
         return (np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
@@ -354,6 +356,7 @@ class _Hardswish(Function):
         ctx.save_for_backward(x)
         if E.use_activation_kernel(x):
             return E.activation_kernels().hardswish(x)
+        ctx.grads_owned = True      # backward returns a fresh array: a leaf may adopt it
         with np.errstate(over="ignore", invalid="ignore"):   # inf * 0 is NaN, silently as in PyTorch
             return (x * np.minimum(np.maximum(x + 3, 0), 6) / 6).astype(x.dtype, copy=False)
 
@@ -432,6 +435,7 @@ class _Shrink(Function):
     @staticmethod
     def forward(ctx, x, lambd, soft):
         ctx.save_for_backward(x)
+        ctx.grads_owned = True      # backward returns a fresh array: a leaf may adopt it
         ctx.lambd = lambd
         if E.use_activation_kernel(x):
             kernels = E.activation_kernels()
