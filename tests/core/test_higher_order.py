@@ -25,6 +25,8 @@ def _inputs(shapes, seed, name=""):
     rng = np.random.default_rng(seed)
     if name == "math_unary":     # inside the domains of asin, acos, atanh, erfinv (first) and acosh (second)
         return [rng.uniform(-0.9, 0.9, shapes[0]), rng.uniform(1.1, 2.0, shapes[1])]
+    if name == "linalg":         # well-conditioned matrices with a positive determinant
+        return [rng.standard_normal(shapes[0]) + 3 * np.eye(3), rng.standard_normal(shapes[1])]
     if name == "math_binary":    # logit's domain (first), positive (second)
         return [rng.uniform(0.1, 0.9, shapes[0]), rng.uniform(0.2, 2.0, shapes[1])]
     return [rng.standard_normal(s) + 0.3 for s in shapes]
@@ -50,6 +52,8 @@ CASES = {
                   + L.maximum(a, b) * a + L.minimum(a, b) * b + L.where(a > 0, a * b, b * b), [(6,), (6,)]),
     "math_unary": (lambda L, a, b: a.tan() + a.asin() + a.acos() + a.atan() + a.sinh() + a.cosh() + a.asinh()
                    + b.acosh() + a.atanh() + a.exp2() + a.erfc() + a.erfinv() + a.frac(), [(6,), (6,)]),
+    "linalg": (lambda L, a, b: L.linalg.inv(a).sum((1, 2)) + L.linalg.det(a) + L.linalg.slogdet(a)[1]
+               + L.linalg.solve(a, b).sum((1, 2)) + L.logdet(a), [(2, 3, 3), (2, 3, 2)]),
     "math_binary": (lambda L, a, b: L.atan2(a, b) + L.hypot(a, b) + L.logaddexp(a, b) + L.logaddexp2(a, b)
                     + L.xlogy(a, b) + L.special.xlog1py(a, b) + L.logit(a) + L.logit(a, eps=0.2)
                     + L.float_power(a, b), [(6,), (6,)]),
@@ -168,7 +172,7 @@ def test_second_order_float32(name):
 @pytest.mark.parametrize("name", ["hardsigmoid", "arith", "trig", "activations", "softmax", "matmul",
                                   "cross_entropy_weighted", "norms", "vector_norms", "conv2d_groups",
                                   "conv_transpose2d", "pooling", "indexing", "losses", "einsum", "index_put_scatter",
-                                  "math_unary", "math_binary"])
+                                  "math_unary", "math_binary", "linalg"])
 def test_gradient_of_gradient_by_finite_differences(name):
     fn, shapes = CASES[name]
     xs = tuple(npgrad.tensor(x, requires_grad=True) for x in _inputs(shapes, 2, name))

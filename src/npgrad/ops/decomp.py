@@ -275,6 +275,12 @@ class LinalgInvEx(Function):
         Xt = _mT(X)
         return -(Xt @ g @ Xt), None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g, _):
+        (X,) = ctx.saved_tensors
+        Xt = saved.output(0, X).transpose(-1, -2)
+        return -(Xt @ g @ Xt), None
+
 
 class LinalgDet(Function):
     r"""Determinant of a stack of square matrices.
@@ -299,6 +305,14 @@ class LinalgDet(Function):
         safe = np.where(live, A, _eye(A.shape[-1], A.dtype))
         return np.where(live, gd[..., None, None] * _mT(_inv(safe)), 0)
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        A, d = ctx.saved_tensors
+        if A.size == 0 or not np.all(d != 0):      # a singular matrix: the first-order value only
+            return saved.without_graph(g)
+        inverse = LinalgInvEx.apply(saved.input(0, A), None)[0]
+        return (g * saved.output(0, d))[..., None, None] * inverse.transpose(-1, -2)
+
 
 class LinalgSlogdet(Function):
     r"""Sign and :math:`\log|\det A|`; the sign of a real matrix has zero gradient.
@@ -318,6 +332,14 @@ class LinalgSlogdet(Function):
         if A.size == 0:
             return np.zeros_like(A)
         return g_log[..., None, None] * _mT(_inv(A))
+
+    @staticmethod
+    def graph_backward(ctx, saved, g_sign, g_log):
+        (A,) = ctx.saved_tensors
+        if A.size == 0:
+            return saved.without_graph(g_sign, g_log)
+        inverse = LinalgInvEx.apply(saved.input(0, A), None)[0]
+        return g_log[..., None, None] * inverse.transpose(-1, -2)
 
 
 class LinalgSolveEx(Function):
@@ -346,6 +368,13 @@ class LinalgSolveEx(Function):
         A, X = ctx.saved_tensors
         gB = _solve(_mT(A), g)
         gA = -(gB @ _mT(X)) if ctx.needs_input_grad[0] else None
+        return gA, gB, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g, _):
+        A, X = ctx.saved_tensors
+        gB = LinalgSolveEx.apply(saved.input(0, A).transpose(-1, -2), g, None)[0]
+        gA = -(gB @ saved.output(0, X).transpose(-1, -2)) if ctx.needs_input_grad[0] else None
         return gA, gB, None
 
 
