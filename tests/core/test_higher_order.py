@@ -418,3 +418,33 @@ def test_once_differentiable_as_torch():
         with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked with "
                                                "@once_differentiable"):
             g.sum().backward()
+
+
+def _batched_vjps(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    w = lib.tensor([1.0, -1.0], dtype=lib.float64, requires_grad=True)
+    v = lib.tensor([5.0], dtype=lib.float64, requires_grad=True)
+    y, z = x.sin() * x, x[:2] * w
+    eye = lib.eye(3, dtype=lib.float64)
+    rows = lib.autograd.grad(y, x, eye, is_grads_batched=True, retain_graph=True)
+    pair = lib.autograd.grad((y, z), (x, w), (lib.ones(2, 3, dtype=lib.float64), lib.ones(2, 2, dtype=lib.float64)),
+                             is_grads_batched=True, retain_graph=True)
+    unused = lib.autograd.grad(y, (x, v), eye, is_grads_batched=True, allow_unused=True, materialize_grads=True,
+                               retain_graph=True)
+    (jac,) = lib.autograd.grad(y, x, eye, is_grads_batched=True, create_graph=True)
+    (second,) = lib.autograd.grad(jac.sum(), x)
+    return [r.detach().numpy() for r in (*rows, *pair, *unused, jac, second)]
+
+
+def test_grads_batched_matches_torch():
+    ref = golden("grads_batched", lambda: _batched_vjps(torch))
+    _assert_close(_batched_vjps(npgrad), ref, 1e-12, 1e-12)
+
+
+@pytest.mark.parametrize("bad", [(3,), (2, 2)])
+def test_grads_batched_shape_error_as_torch(bad):
+    for lib in libraries():
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="If `is_grads_batched=True`, we interpret the first dimension of each "
+                                               "grad_output as the batch dimension"):
+            lib.autograd.grad(x ** 2, x, lib.ones(*bad), is_grads_batched=True)
