@@ -3705,17 +3705,18 @@ def _root_gradients(tensors, grad_tensors, graph):
     if grad_tensors is None or isinstance(grad_tensors, Tensor) or np.isscalar(grad_tensors):
         grad_tensors = [grad_tensors] * len(tensors)
     pairs = []
-    for t, g in zip(tensors, grad_tensors):
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones_like(t._data)
         else:
-            if g.shape != t._data.shape if isinstance(g, Tensor) else np.shape(g) != t._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {Size(np.shape(g))!r} and "
-                                   f"output[0] has a shape of {Size(t._data.shape)!r}.")
+            shape = tuple(g.shape) if isinstance(g, Tensor) else np.shape(g)
+            if shape != t._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {Size(shape)!r} and "
+                                   f"output[{i}] has a shape of {Size(t._data.shape)!r}.")
             if graph and isinstance(g, Tensor):
                 g = g if g._data.dtype == t._data.dtype else g.to(t.dtype)
             else:
