@@ -116,6 +116,11 @@ CASES = {
                 + (F(L).adaptive_avg_pool2d(x, 3) ** 3).sum() + (F(L).adaptive_max_pool2d(x, 3) ** 3).sum()
                 + (F(L).max_pool2d(x, 3, stride=1, padding=1) ** 3).sum()
                 + (F(L).avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False) ** 3).sum(), [(2, 2, 4, 4)]),
+    "interpolate": (lambda L, x: F(L).interpolate(x, scale_factor=2, mode="bilinear") ** 3
+                    + F(L).interpolate(x ** 2, scale_factor=2, mode="nearest").sum((2, 3), keepdim=True) ** 2
+                    + F(L).interpolate(x, size=(3, 2), mode="area").sum((2, 3), keepdim=True) ** 3
+                    + F(L).interpolate(x, scale_factor=1.5, mode="bicubic", align_corners=True).sum() ** 2,
+                    [(1, 2, 6, 4)]),
     "attention": (lambda L, q, k, v: F(L).scaled_dot_product_attention(q, k, v) ** 2,
                   [(2, 3, 4), (2, 3, 4), (2, 3, 4)]),
     "conv2d": (lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2, padding=1).tanh(), [(2, 4, 7, 7), (6, 4, 3, 3), (6,)]),

@@ -1639,6 +1639,13 @@ class Interpolate(Function):
         gw = g * (b - a) if ctx.needs_input_grad[2] else None
         return g * (1 - w), g * w, gw
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        a, b, w = ctx.saved_tensors
+        w_t = saved.input(2, w)
+        gw = g * (saved.input(1, b) - saved.input(0, a)) if ctx.needs_input_grad[2] else None
+        return g * (1 - w_t), g * w_t, gw
+
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 

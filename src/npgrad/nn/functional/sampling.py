@@ -308,6 +308,14 @@ class _Resample(Function):
             work = _gather_axis(work, 2 + k, plans[k].adjoint_taps(), plans[k].in_size)
         return work.astype(g.dtype, copy=False), None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """Recorded (``create_graph``): the backward is linear in ``g``, and its transpose is the resampling."""
+        from ...autograd.graph import LinearMap
+
+        return LinearMap.apply(g, _Resample.backward, ctx, 0,
+                               lambda gg: _Resample.apply(gg, ctx.plans, ctx.mode)), None, None
+
 
 def _check_area_gradient(shape):
     """PyTorch's adaptive average pooling refuses to backpropagate an output with an empty non-batch dim."""
