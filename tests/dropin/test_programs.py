@@ -4,7 +4,10 @@ The programs are the tutorials' own (cross-entropy with AdamW and Adam, the save
 load-best training loop), a small CNN in the classic shape (Conv2d, BatchNorm2d, max and
 average pooling, SGD with momentum) and a probabilistic regression head in the style of
 current scripts (a device switch, backend flags, autocast and GradScaler that turn themselves off
-without CUDA, a weight-normed layer, ``torch.distributions`` and ``kl_divergence``). Each runs once on npgrad; where torch is installed the same text
+without CUDA, a weight-normed layer, ``torch.distributions`` and ``kl_divergence``), and two programs
+that differentiate gradients (``create_graph=True``): a physics-informed network fitting an ODE through
+its second derivative, and WGAN-GP critic updates with a gradient penalty. Each runs once on npgrad;
+where torch is installed the same text
 runs on torch too, from the same starting weights, and the printed losses must agree.
 """
 import io
@@ -255,7 +258,64 @@ with torch.no_grad():
     print(f"covered {covered:.4f} g {torch.linalg.vector_norm(g).item():.6f}")
 '''
 
+PINN_PROGRAM = '''
+import math
+import torch
+import torch.nn as nn
+
+# u'' = -pi^2 sin(pi x) on [-1, 1], u(-1) = u(1) = 0: a physics-informed network
+net = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+net.load_state_dict(INIT)
+optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+x = torch.tensor(X[:, :1]).clamp(-1, 1).requires_grad_(True)
+boundary = torch.tensor([[-1.0], [1.0]])
+for step in range(15):
+    u = net(x)
+    u_x = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True)[0]
+    u_xx = torch.autograd.grad(u_x, x, grad_outputs=torch.ones_like(u_x), create_graph=True)[0]
+    residual = u_xx + math.pi ** 2 * torch.sin(math.pi * x)
+    loss = residual.pow(2).mean() + net(boundary).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"Loss: {loss.item():.8f}")
+'''
+
+GRADIENT_PENALTY_PROGRAM = '''
+import torch
+import torch.nn as nn
+
+# WGAN-GP critic updates (Gulrajani et al., 2017)
+critic = nn.Sequential(nn.Linear(X.shape[1], 32), nn.LeakyReLU(0.2), nn.Linear(32, 32), nn.LeakyReLU(0.2),
+                       nn.Linear(32, 1))
+critic.load_state_dict(INIT)
+optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
+real = torch.tensor(X)
+fake = torch.tensor(X[::-1].copy()) * 0.5 + 1.0
+alpha = torch.tensor(Y / 3.0, dtype=torch.float32).unsqueeze(1)
+
+def gradient_penalty(critic, real, fake):
+    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    scores = critic(mixed)
+    grads = torch.autograd.grad(outputs=scores, inputs=mixed, grad_outputs=torch.ones_like(scores),
+                                create_graph=True, retain_graph=True)[0]
+    return ((grads.norm(2, dim=1) - 1) ** 2).mean()
+
+for step in range(15):
+    gp = gradient_penalty(critic, real, fake)
+    loss = critic(fake).mean() - critic(real).mean() + 10.0 * gp
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(f"Loss: {loss.item():.8f} gp {gp.item():.8f}")
+'''
+
 PROGRAMS = {
+    "pinn": (PINN_PROGRAM, {"0.weight": (16, 1), "0.bias": (16,), "2.weight": (16, 16), "2.bias": (16,),
+                            "4.weight": (1, 16), "4.bias": (1,)}, (48, 1, 2)),
+    "gradient_penalty": (GRADIENT_PENALTY_PROGRAM, {"0.weight": (32, 6), "0.bias": (32,), "2.weight": (32, 32),
+                                                    "2.bias": (32,), "4.weight": (1, 32), "4.bias": (1,)},
+                         (40, 6, 4)),
     "probabilistic": (PROBABILISTIC_PROGRAM, {"body.bias": (16,), "body.parametrizations.weight.original0": (16, 1),
                                               "body.parametrizations.weight.original1": (16, 10),
                                               "mu.weight": (1, 16), "mu.bias": (1,), "log_sigma.weight": (1, 16),
