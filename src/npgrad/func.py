@@ -7,9 +7,12 @@ How npgrad computes them:
   marked differentiable and take reverse-mode gradients through npgrad's engine:
   :math:`v^\top J` for a cotangent :math:`v`, one backward pass per row of :math:`J` for
   ``jacrev``.
-* ``jacfwd``, ``jvp`` and ``linearize`` need :math:`J t` (forward mode). npgrad builds
-  :math:`J` from its rows, one backward pass per output element, and multiplies: the
-  numbers are PyTorch's (up to rounding), the cost grows with the size of the output.
+* ``jvp`` needs :math:`J t` (forward mode). npgrad has no forward mode and uses the
+  double-backward trick: :math:`J t` is the gradient, along :math:`t`, of the recorded
+  :math:`J^\top u` with respect to a zero :math:`u` (two backward passes); where an op on the
+  way has no recorded backward it builds :math:`J` from its rows (one backward pass per output
+  element). ``jacfwd`` and ``linearize`` build :math:`J` from its rows. The numbers are
+  PyTorch's up to rounding.
 * ``vmap`` loops: it calls the function once per index of the mapped dimension, on the
   slices of the inputs, and stacks the results along ``out_dims``. Gradients flow through
   the slicing and the stacking. Being a loop it also accepts what PyTorch's vmap refuses
@@ -716,10 +719,15 @@ def _check_tensor_list(flat, argname):
 
 
 def _jacobian_times(flat_out, flat_inputs, flat_tangents, graph=False):
-    """:math:`J t` for each output, from the rows of :math:`J`; None for an output that needs no gradient.
+    """:math:`J t` for each output; None for an output that needs no gradient.
 
-    With ``graph`` the product is recorded (the rows and tangents may depend on tensors outside).
+    By the double-backward trick where every op on the way has a recorded backward (two backward
+    passes, whatever the sizes), else from the rows of :math:`J` (one pass per output element). With
+    ``graph`` the product is recorded (the tangents may depend on tensors outside).
     """
+    products = _double_backward_jvp(flat_out, flat_inputs, flat_tangents, graph)
+    if products is not None:
+        return products
     rows, numels, _ = _jacobian_rows(flat_out, flat_inputs, graph)
     results = []
     offset = 0
@@ -743,12 +751,40 @@ def _jacobian_times(flat_out, flat_inputs, flat_tangents, graph=False):
     return results
 
 
+def _double_backward_jvp(flat_out, flat_inputs, flat_tangents, graph):
+    """:math:`J t` as the gradient, along ``t``, of :math:`J^\\top u` with respect to a zero ``u`` (the
+    backward is linear in ``u``); None where an op on the way has no recorded backward."""
+    from .autograd.functional import _twice_differentiable
+
+    live = [k for k, o in enumerate(flat_out) if o.requires_grad]
+    results = [None] * len(flat_out)
+    if not live:
+        return results
+    us = [zeros_like(flat_out[k]).requires_grad_() for k in live]
+    grads = _autograd_grad_api([flat_out[k] for k in live], flat_inputs, us, retain_graph=True, create_graph=True,
+                               allow_unused=True)
+    pairs = [(g, t) for g, t in zip(grads, flat_tangents) if g is not None]
+    if not pairs:
+        return [None if k not in live else zeros_like(o) for k, o in enumerate(flat_out)]
+    if not _twice_differentiable([g for g, _ in pairs]):
+        return None
+    tangents = [t if t._data.dtype == g._data.dtype else Cast.apply(t, g._data.dtype) for g, t in pairs]
+    got = _autograd_grad_api([g for g, _ in pairs], us, tangents, retain_graph=True, create_graph=graph,
+                             allow_unused=True)
+    for k, u, p in zip(live, us, got):
+        o = flat_out[k]
+        p = zeros_like(o) if p is None else p
+        results[k] = p if p._data.dtype == o._data.dtype else Cast.apply(p, o._data.dtype)
+    return results
+
+
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(func(*primals), J @ tangents)``: the Jacobian-vector product (``torch.func.jvp``).
 
     ``tangents`` has the structure and shapes of ``primals``. npgrad has no forward mode: it
-    builds :math:`J` from reverse-mode rows (one backward pass per output element) and
-    multiplies, which gives PyTorch's numbers at a cost that grows with the output size.
+    differentiates the recorded vector-Jacobian product once more (the double-backward trick,
+    two backward passes), or, where an op has no recorded backward, multiplies the tangents by
+    the Jacobian's reverse-mode rows (one backward pass per output element).
 
     Example:
         >>> import npgrad
