@@ -46,10 +46,16 @@ from .grad_mode import enable_grad, no_grad
 __all__ = ["node_backward", "Saved", "sum_to_shape", "LinearMap"]
 
 
-def _tensor():
-    from ..tensor import Tensor
+_Tensor = []
 
-    return Tensor
+
+def _tensor():
+    """npgrad's Tensor class (imported on first use: this module loads before it)."""
+    if not _Tensor:
+        from ..tensor import Tensor
+
+        _Tensor.append(Tensor)
+    return _Tensor[0]
 
 
 class Saved:
