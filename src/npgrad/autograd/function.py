@@ -70,7 +70,7 @@ class Node:
         self.out_shapes = out_shapes
         self.out_dtypes = out_dtypes
         self.retained = None  # {output_index: weakref to Tensor} for retain_grad
-        self.hooks = None  # {output_index: [hook, ...]} for Tensor.register_hook
+        self.hooks = None  # {output_index: {handle id: hook}} for Tensor.register_hook
         self.label = None  # PyTorch's name where it depends on the call (SumBackward1 for a sum over dims)
 
     def name(self):
