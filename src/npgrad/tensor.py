@@ -3740,17 +3740,18 @@ def _nodes_needed(order, inputs):
     return needed, targets
 
 
-def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate):
+def _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate, hooks=True):
     """Walk the graph from ``tensors`` back to the leaves.
 
     ``accumulate``: gradients of leaves go into ``.grad`` (``backward``); otherwise the gradients of
     ``inputs`` are returned in their order and no ``.grad`` changes (``autograd.grad``). With ``inputs``
     only the nodes on a path to one of them run. With ``create_graph`` every gradient is a Tensor whose
     computation is recorded (``npgrad.autograd.graph``); otherwise gradients are plain arrays.
+    ``hooks=False`` runs no tensor hook (a recorded backward differentiating an op's composed form).
     """
     _passes.append(inputs is not None)
     try:
-        return _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
+        return _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate, hooks)
     finally:
         _passes.pop()
 
@@ -3764,7 +3765,7 @@ def backward_has_inputs() -> bool:
     return bool(_passes) and _passes[-1]
 
 
-def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate):
+def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate, hooks):
     graph = bool(create_graph)
     if graph:
         from .autograd import graph as _graph
@@ -3802,7 +3803,7 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
                                "graph are freed when you call .backward() or autograd.grad(). Specify "
                                "retain_graph=True if you need to backward through the graph a second time or if "
                                "you need to access saved tensors after calling backward.")
-        if node.hooks:
+        if node.hooks and hooks:
             for i, hooks in node.hooks.items():
                 for h in tuple(hooks.values()):
                     if out_grads[i] is not None:
@@ -3851,7 +3852,7 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate)
         if accumulate:
             _accumulate_leaf(leaf, g, owned, graph)
         else:
-            captured[id(leaf)] = _leaf_hooks(leaf, g, graph)[0]
+            captured[id(leaf)] = _leaf_hooks(leaf, g, graph)[0] if hooks else g
     if not accumulate:
         return [_as_result(captured.get(id(x)), graph) for x in inputs]
     return None

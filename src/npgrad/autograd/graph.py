@@ -88,6 +88,33 @@ class Saved:
         """Whether the node's ``k``-th input wants a gradient."""
         return self.node.next[k] is not None
 
+    def vjp(self, composed, inputs, grads):
+        """For an op with a composed reference: the gradients of ``composed(*inputs)`` (Tensor operations,
+        run here on the joined ``inputs``) along ``grads``, recorded; one per input (None where none).
+
+        The op's own backward stays the fast one; this runs only when its gradient must be differentiated
+        again. Two inputs that are one tensor cannot be told apart here: that case is refused.
+        """
+        from ..tensor import _run_backward
+
+        Tensor = _tensor()
+        wanted = [k for k, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad and self.needs(k)]
+        edges = [self.node.next[k] for k in wanted]
+        keys = [id(e) if isinstance(e, Tensor) else (id(e[0]), e[1]) for e in edges]
+        if len(set(keys)) != len(keys):
+            return self.without_graph(*grads)
+        outputs = composed(*inputs)
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.requires_grad]
+        result = [None] * len(inputs)
+        if not pairs or not wanted:
+            return result
+        got = _run_backward([o for o, _ in pairs], [g for _, g in pairs], True, True, [inputs[k] for k in wanted],
+                            accumulate=False, hooks=False)
+        for k, g in zip(wanted, got):
+            result[k] = g
+        return result
+
     def without_graph(self, *grads):
         """For a case an op's ``graph_backward`` does not cover: the array backward, raising if differentiated."""
         return _once_differentiable(self.node, list(grads))

@@ -142,6 +142,8 @@ class RecurrentSequence(Function):
                                      reverse, backend=RecurrentSequence.backend)
         if any(ctx.needs_input_grad):
             ctx.state = state
+            ctx.inputs = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)     # for a recorded backward (create_graph)
+            ctx.mode, ctx.batch_sizes, ctx.reverse = mode, batch_sizes, reverse
         if mode == "LSTM":
             return state.y, state.h_n, state.c_n
         return state.y, state.h_n
@@ -156,6 +158,19 @@ class RecurrentSequence(Function):
         needs = ctx.needs_input_grad
         return tuple(grads[name] if needs[i] else None for i, name in enumerate(names)) \
             + (None, None, None)
+
+    @staticmethod
+    def graph_backward(ctx, saved, dy, dh_n, dc_n=None):
+        """Recorded (``create_graph``): the composed cells (:func:`_sequence_composed`) differentiated at the
+        same inputs; the fused kernels stay the first-order path."""
+        inputs = [None if a is None else saved.input(k, a) for k, a in enumerate(ctx.inputs)]
+
+        def composed(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
+            return _sequence_composed(ctx.mode, x, ctx.batch_sizes, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr,
+                                      ctx.reverse)
+
+        grads = saved.vjp(composed, inputs, (dy, dh_n, dc_n))
+        return (*grads, None, None, None)
 
 
 def recurrent_layers(mode, x, batch_sizes, hx, cx, weights, num_layers, bidirectional,
