@@ -98,6 +98,9 @@ CASES = {
     "cross_entropy_3d": (lambda L, a, b: F(L).cross_entropy(
         (a @ b).reshape(5, 3, 1).expand(5, 3, 2), L.tensor(np.stack([TARGET, [1, 1, 0, 2, -100]], 1)),
         reduction="sum"), [(5, 4), (4, 3)]),
+    "linear_cross_entropy": (lambda L, x, w, b: F(L).linear_cross_entropy(x, w, L.tensor(TARGET[:5].tolist() + [1]),
+                                                                         linear_bias=b, reduction="sum"),
+                             [(6, 4), (3, 4), (3,)]),
     "losses": (lambda L, x, y: F(L).mse_loss(x ** 2, y) + F(L).l1_loss(x * y, y) + F(L).huber_loss(x ** 3, y)
                + F(L).binary_cross_entropy_with_logits(x, y.sigmoid())
                + F(L).binary_cross_entropy(x.sigmoid(), y.sigmoid())

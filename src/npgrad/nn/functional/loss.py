@@ -34,7 +34,7 @@ import numpy as np
 from ...autograd.function import ArrayFunction as Function
 from ...ops import elementwise as E
 from ...tensor import Tensor, where
-from .basic import pairwise_distance
+from .basic import linear, pairwise_distance
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
@@ -1342,6 +1342,23 @@ class _LinearCrossEntropy(Function):
         g = float(g)
         scaled = tuple(None if a is None else (a if g == 1.0 else a * g) for a in grads)
         return (*scaled, None, None, None, None, None)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """Recorded (``create_graph``): ``cross_entropy(linear(x, W, b), y)`` composed, differentiated at the
+        same inputs (the logits are made whole here: this path is for differentiating twice, not for memory)."""
+        from ...tensor import Tensor
+
+        x, w, b, target, weight, ignore_index, reduction, _ = ctx.saved
+        inputs = [saved.input(0, x), saved.input(1, w), None if b is None else saved.input(2, b)]
+        class_weight = None if weight is None else Tensor._wrap(weight)
+
+        def composed(x, w, b):
+            logits = linear(x, w, b)
+            return cross_entropy(logits, Tensor._wrap(target), class_weight, ignore_index=ignore_index,
+                                 reduction=reduction)
+
+        return (*saved.vjp(composed, inputs, (g,)), None, None, None, None, None)
 
 
 def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, needs, row_scale):
