@@ -112,6 +112,8 @@ CASES = {
                      + L.linalg.vector_norm(x * y, 1.5, dim=0).sum() + L.linalg.vector_norm(x, 0.5)
                      + L.linalg.vector_norm(x * y, float("inf"), dim=1) + ((x.norm(2, dim=1) - 1) ** 2),
                      [(3, 4), (3, 4)]),
+    "cosine_similarity": (lambda L, a, b: F(L).cosine_similarity(a, b, dim=1) ** 3
+                          + F(L).cosine_embedding_loss(a, b, L.tensor([1, -1, 1]), margin=-0.5), [(3, 5), (3, 5)]),
     "embedding": (lambda L, w: F(L).embedding(L.tensor([[0, 2, 2], [5, 1, 0]]), w, padding_idx=1) ** 3, [(6, 3)]),
     "embedding_scaled": (lambda L, w: F(L).embedding(L.tensor([[0, 2, 2], [5, 1, 0]]), w,
                                                      scale_grad_by_freq=True) ** 3, [(6, 3)]),

@@ -1003,8 +1003,8 @@ class LinalgVectorNorm(Function):
         sign = np.sign(x_array)
         if p == 1:
             return g * sign, None, None, None
-        if p == 2:
-            return x * _keep(y_array != 0, g / y), None, None, None
+        if p == 2:      # PyTorch's order: g times the masked x / y (so d/dg is finite where y = 0)
+            return g * _keep(y_array != 0, x / y), None, None, None
         if np.isinf(p):
             a = np.abs(x_array)
             mask = (a == y_array) | np.isnan(a)

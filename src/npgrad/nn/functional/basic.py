@@ -1177,6 +1177,7 @@ class _CosineSimilarity(Function):
         u1, u2 = x1 / c1, x2 / c2
         y = (u1 * u2).sum(axis=dim, keepdims=True)
         ctx.c = (x1, x2, n1, n2, c1, c2, u1, u2, y, dim)
+        ctx.eps = eps
         return np.squeeze(y, axis=dim)
 
     @staticmethod
@@ -1189,6 +1190,21 @@ class _CosineSimilarity(Function):
         g1 = g * u2 / c1 - g * y / c1 * d1
         g2 = g * u1 / c2 - g * y / c2 * d2
         return g1, g2, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """Recorded (``create_graph``): PyTorch's composite form differentiated at the same inputs, the
+        clamp of each norm at ``eps`` counting as the identity in the gradient."""
+        x1, x2, _, _, _, _, _, _, _, dim = ctx.c
+
+        def clamped_norm(x):
+            n = x.norm(2, dim, keepdim=True)
+            return n + (n.detach().clamp(min=ctx.eps) - n.detach())
+
+        def composed(a, b):
+            return ((a / clamped_norm(a)) * (b / clamped_norm(b))).sum(dim)
+
+        return (*saved.vjp(composed, [saved.input(0, x1), saved.input(1, x2)], (g,)), None, None)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
