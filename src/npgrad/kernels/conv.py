@@ -1,7 +1,7 @@
 """Compiled data movement of the convolutions, and matrix products on strided views of it.
 
-``npgrad.nn.functional.conv`` runs a convolution in one of two ways (and keeps a NumPy reference of
-both); the kernels here move the data each needs, every array with 3 spatial dims (1-d and 2-d geometry
+``npgrad.nn.functional.conv`` runs a convolution in one of three ways (and keeps a NumPy reference of
+the first two); the kernels here move the data each needs, every array with 3 spatial dims (1-d and 2-d geometry
 gets leading dims of size 1):
 
 * **the grid** (:func:`to_grid`, :func:`from_grid`): the images of a block one after the other along
@@ -15,10 +15,14 @@ gets leading dims of size 1):
   ``(b, c)`` plane from its ``taps`` rows in one pass, with the bias as starting value. Used where the
   grid would waste too much work or the channels are too few for the products of the grid;
   :func:`small_product` replaces BLAS where ``C k`` is tiny.
+* **Winograd's tiles** (:func:`winograd_in`, :func:`winograd_out`, :func:`winograd_filters`): a stride-1
+  3x3 convolution as 16 products over 2x2 output tiles, the input and output tiles transformed here.
 
 The kernels run on the calling thread (but :func:`small_product`). The BLAS threads spin for about a
 tenth of a second after every product and hold the other cores meanwhile, so that a second thread here
 gains nothing on a convolution between two products (measured: it loses a few per cent on two cores).
+Winograd's tiles are the exception: their blocks are shared between two threads, each running its own
+transforms and its own (small) products, with BLAS kept to one thread (:class:`one_blas_thread`).
 
 Example::
 
@@ -32,12 +36,14 @@ Example::
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 
-__all__ = ["to_grid", "from_grid", "gemm", "im2col", "col2im", "small_product"]
+__all__ = ["to_grid", "from_grid", "gemm", "im2col", "col2im", "small_product", "winograd_in", "winograd_out",
+           "winograd_filters", "one_blas_thread"]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
@@ -517,3 +523,193 @@ def _flat(a):
 
 def _t(values):
     return tuple(int(v) for v in values)
+
+
+# --------------------------------------------------------------------------- Winograd F(2x2, 3x3)
+# A stride-1 3x3 convolution in 2x2 output tiles (Lavin & Gray): the 4x4 input tile ``d`` of each output
+# tile becomes ``U = B^T d B``, each 3x3 filter ``g`` becomes ``V = G g G^T`` (16 values each), the 16
+# products ``M[k] = V[k] U[k]`` (``C_out x C_in`` by ``C_in x tiles``) run on BLAS, and the tile is
+# ``Y = A^T M A``. The transforms are adds and subtracts only:
+#
+#     B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+#
+# Each row of tiles has one tile more than the output needs (``tw + 1`` per row, the last one's values
+# dropped): the tiles of a whole image are then evenly spaced in the padded image, split into its even
+# and its odd rows, and every loop runs over all the tiles of an image at once (loops over the ~14
+# tiles of one row cost more in overhead than in arithmetic).
+
+
+@numba.njit(**_JIT)
+def _winograd_in(x, u, b0, nb, c0, c1, lo_h, lo_w, th, tw):
+    _, channels, height, width = x.shape
+    src = x.ravel()
+    dst = u.ravel()
+    n = u.shape[2]
+    tr = tw + 1  # tiles per row
+    wp = 2 * tr  # padded row
+    half = (th + 1) * wp  # the even (or the odd) rows of the padded image
+    count = (th + 1) * tr  # 4-column windows of each half, two apart
+    tiles = th * tr
+    padded = np.zeros(2 * half + wp, x.dtype)  # the padding stays zero, only the image is copied in;
+    cols = np.empty(8 * count, x.dtype)  # the windows at the very end read the last row of zeros
+    step = _U(channels * n)
+    for c in range(c0, c1):
+        for b in range(nb):
+            at = ((b0 + b) * channels + c) * height * width
+            for y in range(height):
+                p = lo_h + y
+                to = _U((p % 2) * half + (p // 2) * wp + lo_w)
+                row = _U(at + y * width)
+                for q in range(width):
+                    padded[to + _U(q)] = src[row + _U(q)]
+            for h in range(2):  # d B: the columns of every 4-wide window, in each half
+                frm, to = _U(h * half), _U(4 * h * count)
+                for f in range(count):
+                    s = frm + _U(2 * f)
+                    a0, a1, a2, a3 = padded[s], padded[s + _U(1)], padded[s + _U(2)], padded[s + _U(3)]
+                    cols[to + _U(f)] = a0 - a2
+                    cols[to + _U(count + f)] = a1 + a2
+                    cols[to + _U(2 * count + f)] = a2 - a1
+                    cols[to + _U(3 * count + f)] = a1 - a3
+            # B^T (d B): rows 2 i .. 2 i + 3 of tile (i, j) are the even, odd, even, odd rows i, i, i + 1, i + 1
+            k0 = _U(c * n + b * tiles)
+            for col in range(4):
+                even, odd = _U(col * count), _U((4 + col) * count)
+                out = k0 + _U(col) * step
+                for t in range(tiles):
+                    q = _U(t)
+                    d0, d1, d2, d3 = cols[even + q], cols[odd + q], cols[even + _U(tr) + q], cols[odd + _U(tr) + q]
+                    dst[out + q] = d0 - d2
+                    dst[out + _U(4) * step + q] = d1 + d2
+                    dst[out + _U(8) * step + q] = d2 - d1
+                    dst[out + _U(12) * step + q] = d1 - d3
+
+
+def winograd_in(x, u, b0, nb, lo, tiles, channels=None):
+    """The input tiles of images ``b0 .. b0 + nb`` of ``x`` (``(B, C, H, W)``, C-contiguous), transformed:
+    with ``tiles = (th, tw)``, ``u[k, c, (b th + i) (tw + 1) + j]`` (``u`` of shape ``(16, C, nb th (tw + 1))``)
+    is entry ``k`` of :math:`B^T d B` for the 4x4 tile ``d`` at padded position ``(2 i, 2 j)``, the image
+    lying at offset ``lo`` in zeros (``j = tw``: a tile that no output needs). Only the channels
+    ``channels = (c0, c1)`` (all by default) are written."""
+    c0, c1 = channels or (0, x.shape[1])
+    _winograd_in(x, u, b0, nb, c0, c1, int(lo[0]), int(lo[1]), int(tiles[0]), int(tiles[1]))
+
+
+@numba.njit(**_JIT)
+def _winograd_out(m, y, b0, nb, o0, o1, th, tw, bias):
+    _, channels, height, width = y.shape
+    src = m.ravel()
+    dst = y.ravel()
+    n = m.shape[2]
+    step = _U(channels * n)
+    tr = tw + 1
+    tiles = th * tr
+    pairs, odd = width // 2, width % 2
+    corners = np.empty(4 * tiles, y.dtype)  # the four outputs of each tile of an image
+    for o in range(o0, o1):
+        v = y.dtype.type(bias[o]) if bias.size else y.dtype.type(0)
+        for b in range(nb):
+            k0 = _U(o * n + b * tiles)
+            k1, k2, k3 = k0 + step, k0 + _U(2) * step, k0 + _U(3) * step
+            k4, k5, k6, k7 = k3 + step, k3 + _U(2) * step, k3 + _U(3) * step, k3 + _U(4) * step
+            k8, k9, k10, k11 = k7 + step, k7 + _U(2) * step, k7 + _U(3) * step, k7 + _U(4) * step
+            k12, k13, k14, k15 = k11 + step, k11 + _U(2) * step, k11 + _U(3) * step, k11 + _U(4) * step
+            for t in range(tiles):
+                q = _U(t)
+                # A^T M: two rows of four
+                s0 = src[k0 + q] + src[k4 + q] + src[k8 + q]
+                s1 = src[k1 + q] + src[k5 + q] + src[k9 + q]
+                s2 = src[k2 + q] + src[k6 + q] + src[k10 + q]
+                s3 = src[k3 + q] + src[k7 + q] + src[k11 + q]
+                t0 = src[k4 + q] - src[k8 + q] - src[k12 + q]
+                t1 = src[k5 + q] - src[k9 + q] - src[k13 + q]
+                t2 = src[k6 + q] - src[k10 + q] - src[k14 + q]
+                t3 = src[k7 + q] - src[k11 + q] - src[k15 + q]
+                # (A^T M) A
+                corners[q] = s0 + s1 + s2 + v
+                corners[_U(tiles) + q] = s1 - s2 - s3 + v
+                corners[_U(2 * tiles) + q] = t0 + t1 + t2 + v
+                corners[_U(3 * tiles) + q] = t1 - t2 - t3 + v
+            plane = _U(((b0 + b) * channels + o) * height * width)
+            for r in range(height):  # output row r = 2 i + a: corners 2 a and 2 a + 1 of the tiles of row i
+                i, a = r // 2, r % 2
+                to = plane + _U(r * width)
+                left, right = _U(2 * a * tiles + i * tr), _U((2 * a + 1) * tiles + i * tr)
+                for j in range(pairs):
+                    dst[to + _U(2 * j)] = corners[left + _U(j)]
+                    dst[to + _U(2 * j + 1)] = corners[right + _U(j)]
+                if odd:
+                    dst[to + _U(width - 1)] = corners[left + _U(pairs)]
+
+
+def winograd_out(m, y, b0, nb, tiles, bias=None, channels=None):
+    """The output tiles :math:`A^T M A` (``m`` as ``(16, C, nb th (tw + 1))``, laid out as in
+    :func:`winograd_in`) written, cropped, into images ``b0 .. b0 + nb`` of ``y`` (``(B, C, H, W)``,
+    C-contiguous), plus ``bias[c]``; only the channels ``channels = (o0, o1)`` (all by default)."""
+    o0, o1 = channels or (0, y.shape[1])
+    _winograd_out(m, y, b0, nb, o0, o1, int(tiles[0]), int(tiles[1]),
+                  _no_bias(y.dtype) if bias is None else bias)
+
+
+class one_blas_thread:
+    """A context in which NumPy's OpenBLAS runs each product on the calling thread alone (its thread count
+    set to 1 and restored after): for two threads of our own that each run small products, which BLAS's
+    own threads would otherwise share out again, four threads on two cores. Does nothing where that
+    library is not found."""
+
+    _lock = threading.Lock()
+    _depth = 0          # contexts open now, in any thread: the first sets the count, the last restores it
+    _saved = 1
+
+    def __enter__(self):
+        lib = _openblas()
+        if lib is None:
+            return self
+        with one_blas_thread._lock:
+            if one_blas_thread._depth == 0:
+                one_blas_thread._saved = lib.scipy_openblas_get_num_threads64_()
+                if one_blas_thread._saved > 1:
+                    lib.scipy_openblas_set_num_threads64_(1)
+            one_blas_thread._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        lib = _openblas()
+        if lib is None:
+            return
+        with one_blas_thread._lock:
+            one_blas_thread._depth -= 1
+            if one_blas_thread._depth == 0 and one_blas_thread._saved > 1:
+                lib.scipy_openblas_set_num_threads64_(one_blas_thread._saved)
+
+
+_OPENBLAS = []
+
+
+def _openblas():
+    """The OpenBLAS library NumPy ships (with its thread count functions), or ``None``."""
+    if not _OPENBLAS:
+        lib = None
+        try:
+            import ctypes
+            import glob
+            import os
+
+            libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+            paths = glob.glob(os.path.join(libdir, "libscipy_openblas64_*.so*"))
+            if paths:
+                lib = ctypes.CDLL(paths[0])
+                lib.scipy_openblas_get_num_threads64_.restype = ctypes.c_int
+                lib.scipy_openblas_set_num_threads64_.argtypes = [ctypes.c_int]
+        except (OSError, AttributeError):
+            lib = None
+        _OPENBLAS.append(lib)
+    return _OPENBLAS[0]
+
+
+def winograd_filters(w):
+    """The filters :math:`V = G g G^T` of ``w`` (``(C_out, C_in, 3, 3)``) as ``(16, C_out, C_in)``, with
+    ``G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]``."""
+    g = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=w.dtype)
+    v = np.einsum("ai,ocij,bj->aboc", g, w, g, optimize=True)
+    return np.ascontiguousarray(v.reshape(16, w.shape[0], w.shape[1]))
