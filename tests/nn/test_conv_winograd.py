@@ -136,7 +136,11 @@ def test_module_and_odd_arguments(dtype, everywhere):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 9, 7, 20)).astype(dtype)
     conv = npgrad.nn.Conv2d(20, 12, 3, padding="same").to(npgrad.float64 if dtype == np.float64 else npgrad.float32)
-    w, b = conv.weight.detach().numpy().copy(), conv.bias.detach().numpy().copy()
+    w = (rng.standard_normal((12, 20, 3, 3)) * 0.1).astype(dtype)     # the golden's weights, not the RNG's
+    b = rng.standard_normal(12).astype(dtype)
+    with npgrad.no_grad():
+        conv.weight.copy_(npgrad.tensor(w))
+        conv.bias.copy_(npgrad.tensor(b))
     xt = npgrad.tensor(x, requires_grad=True)
     y = conv(xt.permute(0, 3, 1, 2))  # (3, 20, 9, 7), not contiguous
     y.sum().backward()
