@@ -3694,10 +3694,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 _warned_create_graph = []
 
 
-def _backward(tensors, grad_tensors, retain_graph, create_graph, inputs):
-    backward(tensors, grad_tensors, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
-
-
 def _root_gradients(tensors, grad_tensors, graph):
     """The starting gradient of each output tensor (ones for a scalar), checked against its shape."""
     if isinstance(tensors, Tensor):

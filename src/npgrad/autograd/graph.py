@@ -224,7 +224,7 @@ def _once_differentiable(node, out_grads, message=None):
                               f"differentiated twice")
     stand_in = Node(_NoGraphBackward, ctx, list(node.next) + [g._edge() if g is not None and g.requires_grad
                                                               else None for g in out_grads],
-                    [], [], [], [])
+                    [], [], [()], [np.dtype(np.float64)])
     results = []
     for k, a in enumerate(arrays):
         if a is None or k >= len(node.next) or node.next[k] is None:
@@ -236,8 +236,6 @@ def _once_differentiable(node, out_grads, message=None):
             t._node = stand_in
             t._out_index = 0
         results.append(t)
-    stand_in.out_shapes = [()]
-    stand_in.out_dtypes = [np.dtype(np.float64)]
     return tuple(results)
 
 
