@@ -289,12 +289,13 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _t(_sampling.randperm(gen(generator), n), dt, requires_grad)
 
 
-def _like_layout(t, dt):
-    """An empty array for a ``*_like`` sampler: ``t``'s memory layout where it is a permuted dense one (as
-    PyTorch's ``empty_like`` keeps it), so the draws land where PyTorch puts them."""
-    from .tensor import _empty_like_layout
+def _like_layout(t, dt, memory_format, name):
+    """An empty array for a ``*_like`` sampler: ``t``'s memory layout (PyTorch's ``preserve_format``) or the
+    one ``memory_format`` names, so the draws land where PyTorch puts them."""
+    from . import _layout
 
-    return _empty_like_layout(t._data, dt.np)
+    fmt = _layout.check(memory_format, name) or _layout.preserve_format
+    return _layout.empty_like(t._data, dt.np, fmt)
 
 
 def _fill(out, values):
@@ -313,7 +314,7 @@ def rand_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, m
               generator=None):
     """Uniform samples on :math:`[0, 1)` with the shape (and dtype, unless given) of ``t``."""
     dt = _float_dtype(_like(t, dtype), "check_uniform_bounds")
-    out = _like_layout(t, dt)
+    out = _like_layout(t, dt, memory_format, "rand_like")
     _fill(out, _sampling.uniform(gen(generator), out.size, dt.np))
     return _t(out, dt, requires_grad)
 
@@ -322,7 +323,7 @@ def randn_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, 
                generator=None):
     """Standard normal samples with the shape (and dtype, unless given) of ``t``."""
     dt = _float_dtype(_like(t, dtype), "normal_kernel_cpu")
-    out = _like_layout(t, dt)
+    out = _like_layout(t, dt, memory_format, "randn_like")
     _fill(out, _sampling.normal(gen(generator), out.size, dt.np, contiguous=out.flags.c_contiguous))
     return _t(out, dt, requires_grad)
 
@@ -335,7 +336,7 @@ def randint_like(t, low=0, high=None, *, dtype=None, layout=None, device=None, r
     dt = _like(t, dtype)
     _check_requires_grad(dt, requires_grad)
     _int_range(low, high, dt)
-    out = _like_layout(t, dt)
+    out = _like_layout(t, dt, memory_format, "randint_like")
     _fill(out, _sampling.random_from_to(gen(generator), out.size, low, high, dt.np))
     return _t(out, dt, requires_grad)
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype as D
-from . import memory
+from . import _layout, memory
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .autograd.versions import bump as _bump_version, modified as _versions_modified
 
@@ -283,7 +283,8 @@ class Tensor:
         return False
 
     def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
+        """Are the elements packed in C order (or in the order ``memory_format`` names, e.g. ``channels_last``)?"""
+        return _layout.is_contiguous(self._data, _layout.check(memory_format, "is_contiguous"))
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
@@ -400,11 +401,16 @@ class Tensor:
                 device(a)
             else:
                 dtype = D.as_dtype(a)
+        fmt = kwargs.get("memory_format")
+        if fmt is not None:
+            fmt = _layout.check(fmt, "to")
+            if fmt is not _layout.preserve_format and not _layout.is_contiguous(self._data, fmt):
+                copy = True                                     # a new layout needs a copy
         if dtype is None or D.as_dtype(dtype).np == self._data.dtype:
-            return self.clone() if copy else self
+            return self.clone(memory_format=fmt) if copy else self
         from .ops.elementwise import Cast
 
-        return Cast.apply(self, D.as_dtype(dtype).np)
+        return Cast.apply(self, D.as_dtype(dtype).np, fmt)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -448,16 +454,21 @@ class Tensor:
         return self.to(D.uint8)
 
     def contiguous(self, memory_format=None):
-        if self._data.flags.c_contiguous:
+        """The tensor itself when its elements are packed in C order (or in ``memory_format``'s order), else a
+        copy that is."""
+        fmt = _layout.check(memory_format, "contiguous") or _layout.contiguous_format
+        if _layout.is_contiguous(self._data, fmt):
             return self
-        out = self.clone()
-        out._data = np.ascontiguousarray(out._data)
-        return out
+        if fmt is _layout.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        return self.clone(memory_format=fmt)
 
     def clone(self, memory_format=None):
+        """A copy with its own memory, in the input's layout (``preserve_format``) or ``memory_format``'s."""
+        from . import _layout
         from .ops.elementwise import Clone
 
-        return Clone.apply(self)
+        return Clone.apply(self, _layout.check(memory_format, "clone") or _layout.preserve_format)
 
     def detach(self):
         return Tensor._wrap(self._data)
@@ -3429,7 +3440,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=
           **kwargs):
     shape = _size_arg(_creation_size(size, kwargs, "empty"))
     _no_more(kwargs, "empty")
-    return Tensor._wrap(np.empty(shape, dtype=_dt(dtype)), requires_grad)
+    return Tensor._wrap(_layout.empty(shape, _dt(dtype), _layout.check(memory_format, "empty")), requires_grad)
 
 
 def _creation_size(size, kwargs, name):
@@ -3462,20 +3473,33 @@ def _like_dtype(t, dtype):
     return t._data.dtype if dtype is None else _dt(dtype)
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return Tensor._wrap(np.zeros(t._data.shape, dtype=_like_dtype(t, dtype)), requires_grad)
+def _like(t, dtype, memory_format, name):
+    """An uninitialised array for ``name(t, ...)``: ``t``'s shape and, unless told otherwise, its dtype and
+    layout (PyTorch's ``preserve_format``)."""
+    fmt = _layout.check(memory_format, name) or _layout.preserve_format
+    return _layout.empty_like(t._data, _like_dtype(t, dtype), fmt)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return Tensor._wrap(np.ones(t._data.shape, dtype=_like_dtype(t, dtype)), requires_grad)
+def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    out = _like(t, dtype, memory_format, "zeros_like")
+    out.fill(0)
+    return Tensor._wrap(out, requires_grad)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return Tensor._wrap(np.empty(t._data.shape, dtype=_like_dtype(t, dtype)), requires_grad)
+def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    out = _like(t, dtype, memory_format, "ones_like")
+    out.fill(1)
+    return Tensor._wrap(out, requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return Tensor._wrap(np.full(t._data.shape, fill_value, dtype=_like_dtype(t, dtype)), requires_grad)
+def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    return Tensor._wrap(_like(t, dtype, memory_format, "empty_like"), requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    out = _like(t, dtype, memory_format, "full_like")
+    out[...] = fill_value
+    return Tensor._wrap(out, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -3653,16 +3677,6 @@ def _fill_in_memory_order(a, values):
     view[...] = values.reshape(view.shape)
 
 
-def _empty_like_layout(a, dtype=None):
-    """An empty array shaped like ``a`` with ``a``'s memory layout where ``a`` is a permutation of a dense
-    array, C-contiguous otherwise: what PyTorch's ``empty_like`` makes (its samplers then fill it in memory
-    order, see :func:`_fill_in_memory_order`)."""
-    order = _memory_order(a)
-    dense = a.ndim == 0 or a.transpose(order).flags.c_contiguous
-    out = np.empty(tuple(a.shape[d] for d in order), dtype or a.dtype)
-    return out.transpose(np.argsort(order)) if dense else np.empty(a.shape, dtype or a.dtype)
-
-
 def _random_dtype(t, kernel):
     """The float dtype a sampler fills ``t`` in, or PyTorch's error for an integer tensor."""
     dtype = t._data.dtype
@@ -3684,11 +3698,16 @@ def _accumulate_leaf(leaf, g, owned=False, graph=False):
     if graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        if owned and g.dtype == leaf._data.dtype:
+        # PyTorch's layout contract: the gradient of a dense leaf has the leaf's strides (a channels-last or
+        # transposed weight gets a gradient laid out the same way), any other leaf's is C-contiguous
+        data = leaf._data
+        keep_layout = not data.flags.c_contiguous and _layout.non_overlapping_and_dense(data)
+        if owned and g.dtype == data.dtype and (g.strides == data.strides if keep_layout else g.flags.c_contiguous):
             # a backward that set ``ctx.grads_owned`` handed over fresh arrays: adopt, don't copy
             leaf.grad = Tensor._wrap(g)
         else:
-            copy = memory.empty(g.shape, leaf._data.dtype)   # reused memory: no fresh pages each step
+            # reused memory: no fresh pages each step
+            copy = _layout.empty_like(data) if keep_layout else memory.empty(g.shape, data.dtype)
             np.copyto(copy, g, casting="unsafe")
             leaf.grad = Tensor._wrap(copy)
     else:

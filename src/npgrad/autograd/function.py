@@ -13,6 +13,7 @@ import weakref
 
 import numpy as np
 
+from .. import _layout
 from .grad_mode import is_grad_enabled, no_grad
 from .versions import note as _note_versions
 
@@ -121,6 +122,10 @@ class ArrayFunction:
         tensor([6.])
     """
 
+    # True for the layers whose output PyTorch lays out channels-last when an input is (convolution, pooling,
+    # interpolation, padding), "all" where every input must be (cat): see :func:`_follow_channels_last`
+    follows_channels_last = False
+
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError
@@ -144,6 +149,8 @@ class ArrayFunction:
         ctx = Context(needs)
         raw = [a._data if isinstance(a, Tensor) else a for a in args]
         out = cls.forward(ctx, *raw, **kwargs)
+        if cls.follows_channels_last:
+            out = _follow_channels_last(cls, ctx, raw, out)
         multi = isinstance(out, tuple)
         outs = out if multi else (out,)
         results = tuple(Tensor._wrap(o if isinstance(o, np.ndarray) else np.asarray(o)) for o in outs)
@@ -166,6 +173,31 @@ class ArrayFunction:
                     if base is not None and np.may_share_memory(r._data, base._data):
                         r._view_base = weakref.ref(base)
         return results if multi else results[0]
+
+
+def _follow_channels_last(cls, ctx, raw, out):
+    """``out`` laid out channels-last where PyTorch's would be: when an input of the same rank suggests that
+    format (every such input for ``follows_channels_last == "all"``). The values are the same either way; the
+    layout decides which views are possible and where a later sampler (dropout) puts its draws. Arrays the
+    op saved are swapped too."""
+    outs = out if isinstance(out, tuple) else (out,)
+    rank = next((o.ndim for o in outs if isinstance(o, np.ndarray)), None)
+    if rank not in (4, 5):
+        return out
+    formats = {_layout.suggest(a) for a in raw if isinstance(a, np.ndarray) and a.ndim == rank}
+    if cls.follows_channels_last == "all":       # torch.cat: channels-last only when every input is
+        fmt = formats.pop() if len(formats) == 1 else None
+    else:
+        fmt = next((f for f in formats if f is not _layout.contiguous_format), None)
+    if fmt is None or fmt is _layout.contiguous_format:
+        return out
+    new = tuple(_layout.as_format(o, fmt, exact=True) if isinstance(o, np.ndarray) and o.ndim == rank else o
+                for o in outs)
+    swapped = {id(o): n for o, n in zip(outs, new) if n is not o}
+    if swapped:
+        ctx.saved_tensors = tuple(swapped.get(id(a), a) for a in ctx.saved_tensors)
+        ctx._non_differentiable = tuple(id(swapped[i]) if i in swapped else i for i in ctx._non_differentiable)
+    return new if isinstance(out, tuple) else new[0]
 
 
 class Function(ArrayFunction):

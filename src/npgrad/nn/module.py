@@ -800,6 +800,8 @@ class Module:
         ``to(device, dtype)``); integer ones keep their dtype."""
         from .. import _dtype as D
 
+        from .. import _layout
+
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, D.dtype):
@@ -813,6 +815,10 @@ class Module:
                                 f"dtype={dtype}")
             target = dtype.np
             self._apply(lambda a: a.astype(target) if a.dtype.kind == "f" and a.dtype != target else a)
+        fmt = _layout.check(kwargs.get("memory_format"), "to")
+        if fmt is not None:
+            # as in PyTorch, only the 4-d and 5-d tensors (convolution weights) change layout
+            self._apply(lambda a: _layout.as_format(a, fmt) if a.ndim in (4, 5) else a)
         return self
 
     def double(self):

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
-from .. import memory
+from .. import _layout, memory
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -785,31 +785,35 @@ class Cast(Function):
     """Change of dtype; the gradient is cast back."""
 
     @staticmethod
-    def forward(ctx, x, np_dtype):
+    def forward(ctx, x, np_dtype, memory_format=None):
         ctx.src = x.dtype
-        return x.astype(np_dtype)
+        if memory_format is None:
+            return x.astype(np_dtype)                    # keeps x's layout, as preserve_format does
+        return _layout.copy(x, memory_format, np_dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return (g.astype(ctx.src) if ctx.src.kind == "f" else None), None
+        return (g.astype(ctx.src) if ctx.src.kind == "f" else None), None, None
 
     @staticmethod
     def graph_backward(ctx, saved, g):
-        return (Cast.apply(g, ctx.src) if ctx.src.kind == "f" else None), None
+        return (Cast.apply(g, ctx.src) if ctx.src.kind == "f" else None), None, None
 
 
 class Clone(Function):
+    """A copy in new memory, laid out as ``memory_format`` says (``preserve_format`` keeps x's layout)."""
+
     @staticmethod
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, memory_format=_layout.preserve_format):
+        return _layout.copy(x, memory_format)
 
     @staticmethod
     def backward(ctx, g):
-        return g
+        return g, None
 
     @staticmethod
     def graph_backward(ctx, saved, g):
-        return g
+        return g, None
 
 
 class Lerp(Function):

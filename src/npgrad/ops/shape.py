@@ -53,6 +53,8 @@ class Expand(Function):
 
 
 class Cat(Function):
+    follows_channels_last = "all"
+
     @staticmethod
     def forward(ctx, dim, *xs):
         ctx.c = (dim, [x.shape[dim] if x.ndim else 0 for x in xs])
@@ -193,6 +195,8 @@ class Tri(Function):
 
 class Pad(Function):
     """Constant padding as F.pad(x, pad, value): pad lists (left, right) from the last dim."""
+
+    follows_channels_last = True
 
     @staticmethod
     def forward(ctx, x, pad, value):

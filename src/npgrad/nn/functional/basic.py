@@ -631,12 +631,13 @@ def _dropout(input, p, training, inplace, noise_shape, alpha, generator=None):
         return _apply_noise(input, 0.0, inplace)
     from ... import _sampling
     from ...random import gen
-    from ...tensor import _empty_like_layout, _fill_in_memory_order
+    from ... import _layout
+    from ...tensor import _fill_in_memory_order
 
     # the mask as PyTorch draws it (``noise.bernoulli_(1 - p)`` into a tensor of the input's layout, or a new
     # contiguous one of one entry per channel), then its scaling in the input's dtype
     real = input._data.dtype.type
-    keep = _empty_like_layout(input._data) if tuple(shape) == tuple(input.shape) else np.empty(shape,
+    keep = _layout.empty_like(input._data) if tuple(shape) == tuple(input.shape) else np.empty(shape,
                                                                                               input._data.dtype)
     _fill_in_memory_order(keep, _sampling.bernoulli_scalar(gen(generator), keep.size, 1.0 - p).astype(keep.dtype))
     if not alpha:
@@ -849,7 +850,7 @@ class _LayerNorm(Function):
             y = y * weight
         if bias is not None:
             y = y + bias
-        return y.astype(x.dtype, copy=False)
+        return np.ascontiguousarray(y, dtype=x.dtype)     # C order whatever x's layout, as PyTorch's
 
     @staticmethod
     def backward(ctx, g):
@@ -1020,7 +1021,15 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
-    return y
+    return _layout_of(y, input)
+
+
+def _layout_of(y, input):
+    """``y`` laid out channels-last when ``input`` is, as PyTorch's group norm and pixel shuffles give it."""
+    from ... import _layout
+
+    fmt = _layout.suggest(input._data)
+    return y if fmt is _layout.contiguous_format else y.contiguous(memory_format=fmt)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
@@ -1140,7 +1149,7 @@ def pixel_shuffle(input, upscale_factor):
     k = len(lead)
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
-    return x.reshape(*lead, c // (r * r), h * r, w * r)
+    return _layout_of(x.reshape(*lead, c // (r * r), h * r, w * r), input)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -1161,7 +1170,7 @@ def pixel_unshuffle(input, downscale_factor):
     k = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
-    return x.reshape(*lead, c * r * r, h // r, w // r)
+    return _layout_of(x.reshape(*lead, c * r * r, h // r, w // r), input)
 
 
 def channel_shuffle(input, groups):

@@ -141,6 +141,8 @@ class Convolution(Function):
         [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
 
+    follows_channels_last = True
+
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, transposed, output_padding, groups):
         shape = _Shape(x.shape, w.shape, stride, padding, dilation, transposed, output_padding, groups)

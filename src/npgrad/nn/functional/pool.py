@@ -358,6 +358,8 @@ def _take_flat(t, index, k):
 class _MaxPoolNd(Function):
     """Max over each window; the flat per-plane index of each maximum too when asked (and kept for backward)."""
 
+    follows_channels_last = True
+
     @staticmethod
     def forward(ctx, x, w, with_indices):
         argmax = with_indices or ctx.needs_input_grad[0]
@@ -576,6 +578,8 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 class _AvgPoolNd(Function):
     """Mean over each window: the window's sum over its divisor."""
 
+    follows_channels_last = True
+
     @staticmethod
     def forward(ctx, x, w, count_include_pad, divisor_override):
         total = _sum_windows(x, w)
@@ -746,6 +750,8 @@ def _contract(x, mats):
 class _AdaptiveAvgPoolNd(Function):
     """Mean over each adaptive window, as one averaging matrix per spatial dim."""
 
+    follows_channels_last = True
+
     @staticmethod
     def forward(ctx, x, out_size):
         n = len(out_size)
@@ -793,6 +799,8 @@ def _adaptive_max_along(x, axis, out):
 class _AdaptiveMaxPoolNd(Function):
     """Max over each adaptive window, reduced one spatial dim at a time (the last first), with the flat
     per-plane index of each maximum."""
+
+    follows_channels_last = True
 
     @staticmethod
     def forward(ctx, x, out_size):

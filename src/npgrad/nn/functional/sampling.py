@@ -282,6 +282,8 @@ def _window_sizes(plans, first_axis, ndim):
 class _Resample(Function):
     """Separable resampling of the spatial axes (2, 3, ...) of ``x`` by the per-axis plans."""
 
+    follows_channels_last = True
+
     @staticmethod
     def forward(ctx, x, plans, mode):
         ctx.plans, ctx.mode = plans, mode
