@@ -112,6 +112,7 @@ def like(*operands):
     """
     dtype = None
     big = False
+    plain = True
     shapes = []
     for a in operands:
         if isinstance(a, np.ndarray):
@@ -120,12 +121,31 @@ def like(*operands):
             elif a.dtype != dtype:
                 return None
             big = big or a.nbytes >= MIN_BYTES
+            plain = plain and a.flags.c_contiguous
             shapes.append(a.shape)
         elif not isinstance(a, (int, float)) or isinstance(a, np.generic):
             return None
-    if not big or dtype.kind != "f":
+    if dtype is None or dtype.kind != "f":
         return None
-    return empty(np.broadcast_shapes(*shapes), dtype)
+    shape = np.broadcast_shapes(*shapes)
+    lead = None if plain else next((a for a in operands if isinstance(a, np.ndarray) and a.shape == shape), None)
+    if lead is not None:
+        return _laid_out_like(lead, shape, dtype)
+    return empty(shape, dtype) if big else None
+
+
+def _laid_out_like(lead, shape, dtype):
+    """The result of an elementwise op over operands not all in C order, laid out as PyTorch's TensorIterator
+    lays it out: like ``lead``, its first operand of the result's full shape (a channels-last or transposed
+    one keeps its order of dims in memory), or ``None`` (NumPy decides) where that operand has gaps."""
+    from . import _layout
+
+    if lead.flags.c_contiguous:
+        return empty(shape, dtype)
+    if not _layout.non_overlapping_and_dense(lead):
+        return None
+    order = sorted(range(len(shape)), key=lambda d: -lead.strides[d])       # slowest dim first
+    return empty(tuple(shape[d] for d in order), dtype).transpose(np.argsort(order))
 
 
 def empty_cache() -> None:

@@ -127,12 +127,30 @@ def _layers(L):
                F.pad(x, (1, 1, 2, 0)), L.cat([x, x], 1), L.cat([x, x.contiguous()], 1), F.relu(x), F.gelu(x),
                F.layer_norm(x, (8,)), L.nn.GroupNorm(1, 3)(x), L.nn.InstanceNorm2d(3)(x), L.nn.BatchNorm2d(3)(x),
                F.pixel_shuffle(L.randn(2, 8, 3, 3).contiguous(memory_format=L.channels_last), 2),
-               F.pixel_unshuffle(x, 2), x * 2, x + x]
+               F.pixel_unshuffle(x, 2), x * 2, x + x.contiguous()]
     return [r.stride() for r in results] + [r.contiguous() for r in results]
 
 
 def test_layers_keep_channels_last_as_torch():
     _check("layers", _layers)
+
+
+def _elementwise(L):
+    """The result of elementwise arithmetic is laid out like its first operand of full shape (TensorIterator),
+    for small results and for large ones (which come from reused memory)."""
+    out = []
+    for n in (2, 64):
+        a = L.randn(2, 3, n, n).contiguous(memory_format=L.channels_last)
+        b, c = L.randn(2, 3, n, n), L.randn(1, 3, 1, 1)
+        t = L.randn(n, 2 * n).t()
+        out += [r.stride() for r in (a + b, b + a, a * c, c * a, a - 1, a / b, L.relu(a), a.sigmoid(), a * a,
+                                     L.nn.functional.batch_norm(a, None, None, training=True),
+                                     t + 1, t + t.contiguous(), t.contiguous() + t, t * 2)]
+    return out
+
+
+def test_elementwise_results_laid_out_as_torch():
+    _check("elementwise", _elementwise)
 
 
 def _cnn(L):
