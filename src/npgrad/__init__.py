@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 _SUBPACKAGES = frozenset(("nn", "optim", "data", "train", "utils", "kernels", "cli", "linalg", "special", "backends",
                           "amp", "testing", "compiler", "jit", "cpu", "cuda", "distributions", "version", "func",
-                          "serialization", "ops"))
+                          "serialization", "ops", "accelerator", "xpu", "mps"))
 # the names whose modules load on first use: the functions in functions._LAZY, torch.save and torch.load
 _LAZY = dict(_functions._LAZY, load=".serialization", save=".serialization")
 

@@ -57,13 +57,17 @@ def version(a: np.ndarray) -> int:
 
 
 def _held_arrays(ctx):
-    for value in vars(ctx).values():
+    """The arrays ``ctx`` holds, and the memory of the Tensors a user's Function saved with
+    ``ctx.save_for_backward`` (PyTorch checks those, not Tensors kept as other attributes)."""
+    for name, value in vars(ctx).items():
         if isinstance(value, np.ndarray):
             yield value
         elif isinstance(value, (tuple, list)):
             for item in value:
                 if isinstance(item, np.ndarray):
                     yield item
+                elif name == "saved_tensors" and isinstance(getattr(item, "_data", None), np.ndarray):
+                    yield item._data
 
 
 def note(ctx) -> None:

@@ -247,7 +247,7 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
     for b in buffers:
         if b is not None and not b.flags.c_contiguous:
             contiguous = False
-    if fused is not False and _use_kernels and contiguous:
+    if fused is not False and _use_kernels and contiguous and w.dtype != np.float16:   # no float16 in Numba
         # the compiled pass casts the float hyper-parameters to w's dtype itself
         flat = [None if b is None else b.reshape(-1) for b in buffers]
         if not g.flags.c_contiguous:

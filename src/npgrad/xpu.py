@@ -1,0 +1,9 @@
+"""``torch.xpu`` for a CPU-only library: no Intel GPU is available (``is_available()`` is False)."""
+
+
+def is_available() -> bool:
+    return False
+
+
+def device_count() -> int:
+    return 0
