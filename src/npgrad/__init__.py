@@ -7,6 +7,9 @@ from . import _dtype
 from ._dtype import (bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype, half,
                      int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from ._layout import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
+from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                      LongTensor, ShortTensor, e, inf, layout, nan, newaxis, pi, set_default_tensor_type,
+                      strided)
 from .autograd.grad_mode import (enable_grad, inference_mode, is_anomaly_check_nan_enabled, is_anomaly_enabled,
                                  is_grad_enabled, is_inference_mode_enabled, no_grad, set_anomaly_enabled,
                                  set_grad_enabled)

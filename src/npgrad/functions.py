@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import builtins
+import functools
+import sys
+import warnings
 
 import numpy as np
 
-from .tensor import Tensor, _raw, cat, tensor
+from .tensor import _C_NAMES, Tensor, _raw, _scalar_name, _taking_numpy_names, numpy_names, tensor
 
 _UNARY = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "absolute", "sin", "cos",
           "tanh", "sigmoid", "relu", "erf", "neg", "negative", "reciprocal", "square", "sign", "sgn", "floor",
@@ -35,7 +38,291 @@ def _make(name):
 
     fn.__name__ = name
     fn.__doc__ = f"``npgrad.{name}(x, ...)`` is ``x.{name}(...)``."
-    return fn
+    return _with_out(name, fn) if name in _OUT else fn
+
+
+# --------------------------------------------------------------------------- out=
+# ``npgrad.add(a, b, out=c)`` as PyTorch: the result is computed, checked against ``c``'s dtype (the table below),
+# ``c`` is resized to the result's shape (with PyTorch's warning when it held elements) and the values are written
+# into its memory; ``c`` itself is returned (for a tuple result, ``out`` is a tuple and the result's kind of tuple
+# holding those tensors is). A function with ``out=`` is not differentiable: an input that requires grad (while grad
+# mode is on) is PyTorch's RuntimeError. Which functions take ``out=``, and what they ask of its dtype, follow
+# PyTorch's: ``_OUT`` maps each name to one of
+#   "cast"         the result is cast to out's dtype where PyTorch casts implicitly (bool < integer < floating);
+#   "same"         out's dtype must be the result's (a message per function, ``_SAME_DTYPE``);
+#   "float"        out's dtype must be floating;
+#   "accumulate"   the result is computed in out's dtype (``sum``, ``cumsum`` ... with ``dtype=out.dtype``);
+#   "creation"     out's dtype is the dtype of the new tensor (``zeros``, ``arange``, ``rand`` ...).
+_CAST, _SAME, _FLOAT, _ACCUMULATE, _CREATION = "cast", "same", "float", "accumulate", "creation"
+_CAST_MESSAGE = "result type {res} can't be cast to the desired output type {out}"
+_EXPECTED = "Expected out tensor to have dtype {res_c}, but got {out_c} instead"
+_FOUND = "Found dtype {out} but expected {res}"
+_COPIES = ["alias_copy", "as_strided_copy", "detach_copy", "diagonal_copy", "expand_copy", "permute_copy",
+           "select_copy", "slice_copy", "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy",
+           "unsqueeze_copy", "view_copy"]
+_SAME_DTYPE = {
+    **dict.fromkeys(["abs", "absolute", "ceil", "floor", "trunc", "fix", "round", "neg", "negative", "sign", "sgn",
+                     "conj_physical", "frac", "clamp", "clip", "clamp_min", "clamp_max", "hardshrink", "bitwise_not"],
+                    _FOUND),
+    **dict.fromkeys(["msort", "argsort", "argmax", "argmin", "tril", "triu", "diag", "gather", "cross", "mv", "mm",
+                     "bmm", "matmul", "addmm", "addmv", "baddbmm", "addbmm", "scatter", "scatter_add",
+                     "scatter_reduce", "index_copy", "index_add", "index_reduce", "renorm", "norm", "frobenius_norm",
+                     "softmax", "log_softmax", "isin", "inverse", "cholesky", "cholesky_inverse", "cholesky_solve",
+                     "matrix_power", "lu_solve", "orgqr", "ormqr", "slice_scatter", "polygamma", "sort", "topk",
+                     "max", "min", "aminmax", "geqrf", "qr", "svd", "slogdet", "lu_unpack", "triangular_solve",
+                     "histogram", *_COPIES], _EXPECTED),
+    "narrow_copy": "Expected self.dtype() == output.dtype() to be true, but got false.  (Could this error message be "
+                   "improved?  If so, please report an enhancement request to PyTorch.)",
+    **dict.fromkeys(["cummax", "cummin", "logcumsumexp"], "expected scalar_type {res} but found {out}"),
+    "kthvalue": ("output values must be of same type as input", "output indices must be of scalar type Long"),
+    **dict.fromkeys(["median", "nanmedian"], (
+        "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but type "
+        "torch.{out}Tensor does not equal torch.{res}Tensor (while checking arguments for median)",
+        "Expected tensor for argument #1 'indices' to have scalar type Long; but got torch.{out}Tensor instead "
+        "(while checking arguments for median)")),
+    "mode": ("expected scalar type '{res}' but got '{out}' for values output",
+             "expected scalar type '{res}' but got '{out}' for indices output"),
+    **dict.fromkeys(["amax", "amin"], "Expected the dtype for input and out to match, but got {res} for input's "
+                                      "dtype and {out} for out's dtype."),
+    "where": "Expected out type to be {res} but got {out}",
+    **dict.fromkeys(["all", "any"], "{name} only supports bool tensor for result, got: {out}"),
+    "take": "take(): self and out expected to have the same dtype, but got self.dtype = {res} and out.dtype = {out}",
+    **dict.fromkeys(["index_select", "masked_select"], "{name}(): self and result must have the same scalar type"),
+    **dict.fromkeys(["dot", "vdot"], "result dtype {out} does not match input dtype {res}"),
+    **dict.fromkeys(["tensordot", "inner"], "tensordot: Expected the output tensor to have dtype {res}, but got an "
+                                            "output tensor with dtype {out}"),
+    **dict.fromkeys(["quantile", "nanquantile"], "quantile() out tensor must be same dtype as the input tensor"),
+    "nan_to_num": "nan_to_num: dtype of out: {out} should be same as input: {res}",
+    **dict.fromkeys(["isposinf", "isneginf", "signbit"], "{name} does not support non-boolean outputs."),
+    "float_power": "the output given to float_power has dtype {out} but the operation's result requires dtype {res}",
+    **dict.fromkeys(["searchsorted", "bucketize"], "torch.searchsorted(): output tensor's dtype is wrong, it can only "
+                    "be Int(int32) or Long(int64) depending on whether out_int32 flag is True, but we got output "
+                    "tensor's dtype {out} and out_int32 flag is {int32}"),
+    "histc": "torch.histogram: input tensor and hist tensor should have the same dtype, but got input {res_c} and "
+             "hist {out_c}",
+    "heaviside": "heaviside is not yet implemented for tensors with different dtypes.",
+    "nonzero": "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}",
+    "frexp": ("torch.frexp() expects mantissa to have dtype {res_c} but got {out_c}",
+              "torch.frexp() expects exponent to have int dtype but got {out_c}"),
+    "chain_matmul": "multi_dot(): expected out tensor to have dtype {res_c} but got {out_c}",
+    "nuclear_norm": "linalg.matrix_norm expected out tensor dtype {res} but got: {out}",
+}
+_CAST_MESSAGES = {  # the functions that cast with another message than _CAST_MESSAGE
+    **dict.fromkeys(["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
+                     "column_stack"], "torch.cat(): input types can't be cast to the desired output type {out}"),
+    "ldexp": "ldexp can't be cast to the desired output type {out}",
+    "logsumexp": "logsumexp(): Expected floating point type for result tensor, but got: {out}",
+}
+_CREATE = ["zeros", "ones", "empty", "full", "arange", "linspace", "logspace", "eye", "rand", "randn", "randint",
+           "randperm", "normal"]
+_CASTING = [
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "asin", "asinh", "atan", "atanh",
+    "cos", "cosh", "deg2rad", "digamma", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "i0", "lgamma", "log",
+    "log10", "log1p", "log2", "logical_not", "logit", "rad2deg", "reciprocal", "rsqrt", "sigmoid", "sin", "sinc",
+    "sinh", "sqrt", "square", "tan", "tanh", "angle", "add", "arctan2", "atan2", "bitwise_and", "bitwise_left_shift",
+    "bitwise_or", "bitwise_right_shift", "bitwise_xor", "copysign", "div", "divide", "eq", "floor_divide", "fmax",
+    "fmin", "fmod", "gcd", "ge", "greater", "greater_equal", "gt", "hypot", "igamma", "igammac", "lcm", "ldexp", "le",
+    "less", "less_equal", "logaddexp", "logaddexp2", "logical_and", "logical_or", "logical_xor", "lt", "maximum",
+    "minimum", "mul", "multiply", "ne", "nextafter", "not_equal", "pow", "remainder", "sub", "subtract",
+    "true_divide", "xlogy", "kron", "outer", "ger", "mean", "nanmean", "std", "var", "diff", "addcmul",
+    "addcdiv", "lerp", "threshold", "mvlgamma", "take_along_dim", "cat", "concat", "concatenate", "stack", "hstack",
+    "vstack", "row_stack", "dstack", "column_stack", "bernoulli", "multinomial", "addr"]
+_OUT = {**dict.fromkeys(_CASTING, _CAST), **dict.fromkeys(_SAME_DTYPE, _SAME), "logsumexp": _FLOAT,
+        **dict.fromkeys(["sum", "nansum", "prod", "cumsum", "cumprod"], _ACCUMULATE),
+        **dict.fromkeys(_CREATE, _CREATION)}
+# the name PyTorch's autograd error gives, where it is not the function's own
+_ATEN_NAME = {"absolute": "abs", "arccos": "acos", "arccosh": "acosh", "arcsin": "asin", "arcsinh": "asinh",
+              "arctan": "atan", "arctanh": "atanh", "arctan2": "atan2", "fix": "trunc", "negative": "neg",
+              "square": "pow", "float_power": "pow", "multiply": "mul", "subtract": "sub", "divide": "div",
+              "true_divide": "div", "clip": "clamp", "msort": "sort", "argsort": "sort", "kron": "mul", "outer": "mul",
+              "ger": "mul", "nanmean": "nansum", "norm": "linalg_vector_norm", "diff": "sub", "cross": "linalg_cross",
+              "inverse": "linalg_inv_ex", "matrix_power": "matmul", "frobenius_norm": "norm", "chain_matmul": "mm",
+              **dict.fromkeys(["concat", "concatenate", "hstack", "vstack", "row_stack", "dstack", "column_stack"],
+                              "cat")}
+# composite functions whose result is copied into out with its gradient (no error), and those that are not recorded
+_COPIED = {"softmax", "log_softmax", "tensordot", "inner", "quantile", "nanquantile", "nuclear_norm", "diag",
+           "conj_physical", "floor_divide", "heaviside", *_COPIES}
+_UNRECORDED = {"take_along_dim", "histc"}
+
+
+def _with_out(name, fn):
+    """``fn`` taking PyTorch's ``out=`` keyword (see ``_into_out``)."""
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        return _into_out(name, fn, args, kwargs, out)
+
+    functools.update_wrapper(with_out, fn)
+    with_out.__name__ = with_out.__qualname__ = name
+    with_out.keywords_given = True
+    return with_out
+
+
+def _into_out(name, fn, args, kwargs, out):
+    """``fn(*args, **kwargs)`` written into ``out`` as PyTorch's ``out=`` (the table above), returning ``out``."""
+    from .autograd.grad_mode import is_grad_enabled, no_grad
+
+    rule = _OUT[name]
+    outs = _out_tensors(name, out)
+    if rule == _CREATION and (name != "normal" or not _any_tensor(args, kwargs)):
+        kwargs = _creation_dtype(kwargs, outs[0])
+    elif rule == _ACCUMULATE and kwargs.get("dtype") is None:
+        kwargs = dict(kwargs, dtype=outs[0].dtype)
+    inputs_grad = is_grad_enabled() and _requires_grad(args, kwargs)
+    out_grad = is_grad_enabled() and builtins.any(o.requires_grad for o in outs)
+    copied = name in _COPIED and not out_grad
+    if copied and inputs_grad:
+        result = fn(*args, **kwargs)      # recorded: the copy into out carries the gradient
+    else:
+        with no_grad():
+            result = fn(*args, **kwargs)
+    results = result if isinstance(result, tuple) else (result,)
+    if isinstance(out, Tensor) and isinstance(result, tuple):
+        got = ", ".join([_type_name(a) for a in args] + [f"{k}={_type_name(v)}" for k, v in kwargs.items()])
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}, out=Tensor), but "
+                        "expected one of:")
+    if not isinstance(out, Tensor) and not isinstance(result, tuple):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if len(outs) != len(results):
+        raise TypeError(f"expected tuple of {len(results)} elements but got {len(outs)}")
+    differentiable = builtins.any(isinstance(r, Tensor) and r._data.dtype.kind == "f" for r in results)
+    if (inputs_grad or out_grad) and differentiable and not copied and name not in _UNRECORDED:
+        aten = f"aten::{name}" if rule == _CREATION or (out_grad and name in _COPIED) else _ATEN_NAME.get(name, name)
+        raise RuntimeError(f"{aten}(): functions with out=... arguments don't support automatic differentiation, but "
+                           "one of the arguments requires grad.")
+    messages = _dtype_messages(name, rule, args, kwargs, len(results))
+    for o, r, message in zip(outs, results, messages):
+        _check_out_dtype(name, message, r._data.dtype, o._data.dtype)
+    for o, r in zip(outs, results):
+        _write_out(name, o, r, rule, copied)
+    if isinstance(out, Tensor):
+        return out
+    if hasattr(result, "_make"):                 # a collections.namedtuple
+        return result._make(outs)
+    return tuple(outs) if type(result) is tuple else _out_kind(type(result))(*outs)
+
+
+@functools.lru_cache(maxsize=None)
+def _out_kind(kind):
+    """The kind of ``torch.return_types`` tuple of an out= call: ``sort_out`` for ``sort``."""
+    return type(f"{kind.__name__}_out", (kind,), {"__slots__": ()})
+
+
+def _out_tensors(name, out):
+    outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            if isinstance(out, (tuple, list)):
+                raise TypeError(f"expected Tensor as element {i} in argument 'out', but got {type(o).__name__}")
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(o).__name__}")
+    return outs
+
+
+def _type_name(a):
+    return "Tensor" if isinstance(a, Tensor) else type(a).__name__
+
+
+def _any_tensor(args, kwargs):
+    return builtins.any(isinstance(a, Tensor) for a in (*args, *kwargs.values()))
+
+
+def _requires_grad(args, kwargs):
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor) and a.requires_grad:
+            return True
+        if isinstance(a, (list, tuple)) and builtins.any(isinstance(t, Tensor) and t.requires_grad for t in a):
+            return True
+    return False
+
+
+def _creation_dtype(kwargs, o):
+    """``kwargs`` with out's dtype as ``dtype`` (PyTorch's error when another one is asked for)."""
+    from . import _dtype as D
+
+    dtype = kwargs.get("dtype")
+    if dtype is not None and D.as_dtype(dtype).np != o._data.dtype:
+        raise RuntimeError(f"dtype {_scalar(D.as_dtype(dtype).np)} does not match dtype of out parameter "
+                           f"({_scalar(o._data.dtype)})")
+    return dict(kwargs, dtype=o.dtype)
+
+
+def _dtype_messages(name, rule, args, kwargs, n):
+    """The dtype check of each output: (kind, message) pairs, ``kind`` one of "cast", "same", "float", None."""
+    if name in ("max", "min") and n == 1:          # max(x, other) casts; max(x) must be castable
+        other = len(args) > 1 and isinstance(args[1], Tensor) or isinstance(kwargs.get("other"), Tensor)
+        return [(_CAST, _CAST_MESSAGE if other else
+                 "Expected canCast( typeMetaToScalarType(self.dtype()), typeMetaToScalarType(out.dtype())) to be "
+                 "true, but got false.  (Could this error message be improved?  If so, please report an "
+                 "enhancement request to PyTorch.)")]
+    if name in ("clamp", "clip") and (_any_tensor(args[1:], {k: v for k, v in kwargs.items() if k != "input"})):
+        return [(_CAST, _CAST_MESSAGE)]              # tensor bounds: a broadcasting op that casts
+    if rule == _SAME:
+        messages = _SAME_DTYPE[name]
+        messages = messages if isinstance(messages, tuple) else (messages,) * n
+        return [(_SAME, m) for m in messages]
+    if rule in (_CAST, _FLOAT):
+        return [(rule, _CAST_MESSAGES.get(name, _CAST_MESSAGE))] * n
+    return [(None, "")] * n
+
+
+def _check_out_dtype(name, check, res, out):
+    kind, message = check
+    if kind == _CAST:
+        ok = _category(res) <= _category(out)
+    elif kind == _SAME:
+        ok = res == out
+    elif kind == _FLOAT:
+        ok = out.kind == "f"
+    else:
+        return
+    if not ok:
+        error = TypeError if message.startswith("torch.cat()") else RuntimeError
+        raise error(message.format(name=name, res=_scalar(res), out=_scalar(out), res_c=_C_NAMES[res.name],
+                                   out_c=_C_NAMES[out.name], int32=res == np.int32))
+
+
+def _category(dt):
+    return {"b": 0, "u": 1, "i": 1, "f": 2}[dt.kind]
+
+
+def _scalar(dt):
+    return _scalar_name(np.dtype(dt))
+
+
+def _write_out(name, o, r, rule, copied):
+    """Write result ``r`` into ``o``: resized first when the shapes differ, values cast to ``o``'s dtype."""
+    from .autograd.versions import bump
+
+    shape = r._data.shape
+    if o._data.shape != shape:
+        if rule == _CREATION:
+            if name == "arange" and o._data.size:
+                warnings.warn(f"The number of elements in the out tensor of shape {list(o._data.shape)} is "
+                              f"{o._data.size} which does not match the computed number of elements {r._data.size}. "
+                              "Note that this may occur as a result of rounding error. The out tensor will be "
+                              f"resized to a tensor of shape ({r._data.size},).", UserWarning, stacklevel=4)
+        elif o._data.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape {list(o._data.shape)}, "
+                          f"which does not match the required output shape {list(shape)}. This behavior is "
+                          "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+                          "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                          "elements with t.resize_(0).", UserWarning, stacklevel=4)
+        _resize(o, shape)
+    if copied and r.requires_grad:
+        o.copy_(r)
+        return
+    np.copyto(o._data, r._data, casting="unsafe")
+    bump(o._data)
+
+
+def _resize(o, shape):
+    """``o`` given ``shape``, in its own memory when that holds enough elements (as PyTorch's ``resize_``)."""
+    a = o._data
+    n = int(np.prod(shape))
+    if a.flags.c_contiguous and a.size >= n:
+        o._data = a.reshape(-1)[:n].reshape(shape)
+    else:
+        o._data = np.empty(shape, a.dtype)
 
 
 # --------------------------------------------------------------------------- lazily loaded names
@@ -85,7 +372,15 @@ _LAZY_MODULES = {
                     "resolve_neg", "is_conj", "is_neg", "real", "imag", "is_distributed", "solve", "lstsq", "eig",
                     "symeig", "matrix_rank"),
 }
-_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
+_LAZY_HOME = {name: module for module, names in _LAZY_MODULES.items() for name in names}
+# the lazy functions with a dim that PyTorch's parser also takes as NumPy's ``axis`` (True: and keepdim as keepdims)
+_LAZY_NUMPY_NAMES = {"quantile": True, "nanquantile": True, "nanmedian": True, "trapezoid": False, "trapz": False,
+                     "cumulative_trapezoid": False, "renorm": False, "cross": False, "index_reduce": False,
+                     "select_scatter": False, "slice_scatter": False, "split_with_sizes": False}
+# a lazy function that PyTorch gives out= (or NumPy's names) is reached through this module's __getattr__, which
+# gives it those keywords when its module loads
+_LAZY = {name: ".functions" if name in _OUT or name in _LAZY_NUMPY_NAMES else module
+         for name, module in _LAZY_HOME.items()}
 
 
 # more names that are both a Tensor method and a function, by the file that implements them
@@ -113,31 +408,47 @@ for _name in _UNARY + _MATH + _LINALG + _PRODUCTS:
         __all__.append(_name)
 
 
-def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
-    """Largest element, or (values, indices) along ``dim``; with a tensor ``dim``, elementwise max."""
-    return input.max(dim, keepdim)
+def max(input, *args, **kwargs):  # noqa: A001
+    """Largest element, or (values, indices) along ``dim``; with a tensor ``other``, elementwise max."""
+    return input.max(*args, **kwargs)
 
 
-def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
-    return input.min(dim, keepdim)
+def min(input, *args, **kwargs):  # noqa: A001
+    """Smallest element, or (values, indices) along ``dim``; with a tensor ``other``, elementwise min."""
+    return input.min(*args, **kwargs)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """``torch.norm``: ``input.norm(p, dim, keepdim, dtype=dtype)``, written into ``out`` when given."""
+    if out is not None:
+        return _into_out("norm", norm, (input, p, dim, keepdim), {"dtype": dtype}, out)
     if not isinstance(input, Tensor):
         input = tensor(input)
-    result = input.norm(p, dim, keepdim, dtype=dtype)
-    return result if out is None else out.copy_(result)
+    return input.norm(p, dim, keepdim, dtype=dtype)
 
 
+norm.keywords_given = True
 __all__ += ["norm"]
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
+def _numpy_dim(name, dim, keepdim, axis, keepdims):
+    """``dim`` and ``keepdim`` given as themselves or as NumPy's ``axis`` and ``keepdims``."""
+    kwargs = {k: v for k, v in (("axis", axis), ("keepdims", keepdims)) if v is not None}
+    if dim is not None:
+        kwargs["dim"] = dim
+    numpy_names(kwargs, name)
+    return kwargs.get("dim"), kwargs.get("keepdim", keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
+    """The standard deviation and the mean over ``dim`` (see ``Tensor.std``)."""
+    dim, keepdim = _numpy_dim("std_mean", dim, keepdim, axis, keepdims)
     return input.std(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
+    """The variance and the mean over ``dim`` (see ``Tensor.var``)."""
+    dim, keepdim = _numpy_dim("var_mean", dim, keepdim, axis, keepdims)
     return input.var(dim, unbiased, keepdim, correction), input.mean(dim, keepdim)
 
 
@@ -213,24 +524,25 @@ def from_dlpack(ext):
     return Tensor._wrap(np.from_dlpack(ext))
 
 
-def searchsorted(sorted_sequence, values, right=False):
-    return Tensor._wrap(np.searchsorted(_raw(sorted_sequence), _raw(values),
-                                        side="right" if right else "left").astype(np.int64))
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Insertion indices of ``input`` into the sorted last dim of ``sorted_sequence`` (:mod:`npgrad.ops.searching`)."""
+    from .ops.searching import searchsorted as search
+    return search(sorted_sequence, input, out_int32=out_int32, right=right, side=side, sorter=sorter)
 
 
-def bucketize(input, boundaries, right=False):
-    return Tensor._wrap(np.searchsorted(_raw(boundaries), _raw(input),
-                                        side="left" if not right else "right").astype(np.int64))
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value of ``input`` among the 1-d sorted ``boundaries`` (:mod:`npgrad.ops.searching`)."""
+    from .ops.searching import bucketize as buckets
+    return buckets(input, boundaries, out_int32=out_int32, right=right)
 
 
 def numpy_like(t):
     return t._data
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
-    kw = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
-                                linewidth=linewidth).items() if v is not None}
-    np.set_printoptions(**kw)
+from . import _tensor_str  # noqa: E402  (how tensors print)
+
+set_printoptions = _tensor_str.set_printoptions   # get_printoptions stays in _tensor_str, as in PyTorch
 
 
 def set_num_threads(n):
@@ -414,17 +726,68 @@ def norm_except_dim(v, pow=2, dim=0):
 
 
 __all__ += ["_weight_norm", "norm_except_dim"]
+
+
+# --------------------------------------------------------------------------- functions of tensor.py and random.py
+# with PyTorch's argument names (``matmul(input, other)``, ``split(tensor, split_size_or_sections)``, NumPy's
+# ``axis`` for ``cat``/``stack``) and, below, ``out=``
+def cat(tensors, dim=0, *, axis=None):
+    """``tensors`` joined along ``dim`` (see ``npgrad.tensor.cat``)."""
+    return _tensor.cat(tensors, dim if axis is None else axis)
+
+
+def stack(tensors, dim=0, *, axis=None):
+    """``tensors`` stacked along a new dim ``dim`` (see ``npgrad.tensor.stack``)."""
+    return _tensor.stack(tensors, dim if axis is None else axis)
+
+
+concat = concatenate = cat
+
+
+def matmul(input, other):
+    """The matrix product of ``input`` and ``other``, broadcast over batch dims (see ``npgrad.tensor.matmul``)."""
+    return _tensor.matmul(input, other)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of ``split_size_or_sections`` elements (or of the sizes it lists) along ``dim``."""
+    return tensor.split(split_size_or_sections, dim)
+
+
+_tensor = sys.modules[f"{__package__}.tensor"]
+_random = sys.modules[f"{__package__}.random"]
+for _module, _names in ((_tensor, ("where", "zeros", "ones", "empty", "full", "arange", "linspace", "logspace", "eye")),
+                        (_random, ("rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial"))):
+    for _name in _names:
+        globals()[_name] = getattr(_module, _name)
+        __all__.append(_name)
+__all__ += ["cat", "stack", "concat", "concatenate", "matmul", "split"]
+
+# every function above that PyTorch gives ``out=`` takes it (those of _make already do)
+for _name in __all__:
+    _value = globals().get(_name)
+    if _name in _OUT and callable(_value) and not getattr(_value, "keywords_given", False):
+        globals()[_name] = _with_out(_name, _value)
 __all__ = list(dict.fromkeys(__all__ + list(_LAZY)))  # each name once
 
 
 def __getattr__(name):
-    """Loads the module that defines the lazily exported ``name`` and returns its function."""
-    module = _LAZY.get(name)
+    """Loads the module that defines the lazily exported ``name`` and returns its function (given ``out=`` where
+    PyTorch's takes it, in its module too, so that both names stay the one function)."""
+    module = _LAZY_HOME.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module, __package__), name)
+    mod = importlib.import_module(module, __package__)
+    value = getattr(mod, name)
+    given = name in _OUT or name in _LAZY_NUMPY_NAMES
+    if given and name in vars(mod) and not getattr(value, "keywords_given", False):
+        if name in _LAZY_NUMPY_NAMES:
+            value = _taking_numpy_names(value, _LAZY_NUMPY_NAMES[name])
+        value = _with_out(name, value) if name in _OUT else value
+        value.keywords_given = True
+        setattr(mod, name, value)
     globals()[name] = value
     return value
 

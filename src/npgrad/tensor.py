@@ -125,12 +125,43 @@ def broadcast_shape(sa, sb):
     return tuple(out)
 
 
-def _as_operand(x, dt):
-    """A Tensor operand cast to ``dt`` (differentiably), or a Python number as a NumPy scalar."""
+def _cumulative_input(t, dtype):
+    """The input of cumsum / cumprod: cast to ``dtype``, or, for integer and bool tensors, to int64."""
+    if dtype is not None:
+        return t.to(dtype)
+    return t.to(D.int64) if t._data.dtype.kind in "biu" and t._data.dtype != np.int64 else t
+
+
+def _as_operand(x, dt, checked=False):
+    """A Tensor operand cast to ``dt`` (differentiably), or a Python number as a NumPy scalar.
+
+    A Python int is read as PyTorch reads a scalar (any int from :math:`-2^{63}` to :math:`2^{64} - 1`, else
+    its ``OverflowError``) and wraps into an integer ``dt`` modulo :math:`2^{bits}`, as C++ casts do:
+    ``uint8`` tensor ``+ 1000`` adds 232. ``checked`` numbers (the bounds of ``clamp``, the values of
+    ``where``, exponents) get PyTorch's checked conversion instead: "value cannot be converted" where ``dt``
+    (or the dtype ``checked`` names) cannot hold them (an unsigned type takes ints down to ``-max``, wrapped)."""
     if isinstance(x, Tensor):
         return x if x._data.dtype == dt else x.to(D.from_numpy_dtype(dt))
     if isinstance(x, np.ndarray):
         return Tensor._wrap(x.astype(dt, copy=False))
+    if checked is not False and isinstance(x, (int, float)):
+        from ._ranges import checked_scalar, scalar_value
+        value = checked_scalar(scalar_value(x), dt if checked is True else checked)
+        with np.errstate(over="ignore"):
+            return np.asarray(value, dtype=dt)
+    if type(x) is int:
+        if x >= 1 << 64:
+            raise OverflowError("int too big to convert")
+        if x < -(1 << 63):
+            raise OverflowError("can't convert negative int to unsigned")
+        if dt.kind in "iu":
+            bits = dt.itemsize * 8
+            x %= 1 << bits
+            if dt.kind == "i" and x >= 1 << (bits - 1):
+                x -= 1 << bits
+    if dt.kind == "f" and dt.itemsize == 2:
+        with np.errstate(over="ignore"):  # beyond half's range: inf, as PyTorch gives
+            return np.asarray(x, dtype=dt)
     return np.asarray(x, dtype=dt)
 
 
@@ -224,11 +255,11 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _new_size(self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return _new_size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self.ndim)]
 
     @property
@@ -266,7 +297,22 @@ class Tensor:
 
     @property
     def layout(self):
-        return "strided"
+        from ._legacy import strided
+        return strided
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has seen (shared with its views and base)."""
+        from .autograd.versions import version
+        return version(self._data)
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of (the first that is no view itself), or None."""
+        base = self._view_base() if self._view_base is not None else None
+        while base is not None and base._view_base is not None and base._view_base() is not None:
+            base = base._view_base()
+        return base
 
     def numel(self):
         return int(self._data.size)
@@ -412,9 +458,22 @@ class Tensor:
 
         return Cast.apply(self, D.as_dtype(dtype).np, fmt)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """The type's name (``'npgrad.FloatTensor'``), or the tensor converted to ``dtype``: a dtype, a typed
+        class (``npgrad.LongTensor``) or its name (``'torch.LongTensor'`` or ``'npgrad.LongTensor'``)."""
         if dtype is None:
             return f"npgrad.{_TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)}"
+        from . import _legacy
+        if dtype is Tensor:
+            dtype = D.get_default_dtype()
+        elif isinstance(dtype, _legacy.tensortype):
+            dtype = dtype.dtype
+        elif not isinstance(dtype, D.dtype):
+            name = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", str(dtype))
+            typed = _legacy.tensor_type(name) if isinstance(dtype, str) else None
+            if typed is None:
+                raise ValueError(f"invalid type: '{name}'")
+            dtype = typed.dtype
         return self.to(dtype)
 
     def type_as(self, other):
@@ -534,21 +593,10 @@ class Tensor:
             return self.item().__format__(format_spec)
         return object.__format__(self, format_spec)
 
-    def __repr__(self):
-        body = _format_array(self._data)
-        extras = []
-        if self._data.dtype not in (D.get_default_dtype().np, np.int64, np.bool_):
-            extras.append(f"dtype=npgrad.{D.from_numpy_dtype(self._data.dtype).name}")
-        if self._node is not None:
-            extras.append(f"grad_fn=<{self._node.name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self._data.size == 0:
-            body = "[]"
-            extras.insert(0, f"size={tuple(self._data.shape)}")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-    __str__ = __repr__
+    def __repr__(self, *, tensor_contents=None):
+        """PyTorch's text for the tensor (``str`` and ``print`` give the same); see ``_tensor_str``."""
+        from ._tensor_str import _str
+        return _str(self, tensor_contents=tensor_contents)
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
@@ -835,6 +883,12 @@ class Tensor:
         try:
             if isinstance(exponent, Tensor):
                 return _bapply(Pow, _as_operand(self, dt), _as_operand(exponent, dt))
+            if dt.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+                raise ValueError("negative integer powers")
+            if isinstance(exponent, (int, float)) and (dt.kind in "iu" or dt == np.float16):
+                _as_operand(exponent, dt, checked=True)  # PyTorch's error for an exponent the type cannot hold
+            elif type(exponent) is int:
+                _as_operand(exponent, dt)  # PyTorch's error for an int beyond 64 bits
             return Pow.apply(_as_operand(self, dt), exponent)
         except ValueError as e:
             if "negative integer powers" in str(e):
@@ -918,17 +972,20 @@ class Tensor:
         dt = self._data.dtype
         if dt.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
             dt = D.get_default_dtype().np
-        lo = _as_operand(min, dt) if min is not None else None
-        hi = _as_operand(max, dt) if max is not None else None
-        return Clamp.apply(_as_operand(self, dt), lo, hi)
+        lo = _as_operand(min, dt, checked=True) if min is not None else None
+        hi = _as_operand(max, dt, checked=True) if max is not None else None
+        # PyTorch's node: ClampBackward1 for number bounds, ClampBackward0 for tensor ones
+        tensors = isinstance(min, Tensor) or isinstance(max, Tensor)
+        return _labelled(Clamp.apply(_as_operand(self, dt), lo, hi), True,
+                         "ClampBackward0" if tensors else "ClampBackward1")
 
     clip = clamp
 
     def clamp_min(self, min):
-        return self.clamp(min=min)
+        return _labelled(self.clamp(min=min), True, "ClampMinBackward0")
 
     def clamp_max(self, max):
-        return self.clamp(max=max)
+        return _labelled(self.clamp(max=max), True, "ClampMaxBackward0")
 
     def maximum(self, other):
         from .ops.elementwise import Maximum
@@ -1017,8 +1074,8 @@ class Tensor:
         values, indices = MaxDim.apply(self, d, keepdim, largest)
         return kind(_labelled(values, True, "MaxBackward0" if largest else "MinBackward0"), indices)
 
-    def max(self, dim=None, keepdim=False):
-        return self._minmax(dim, keepdim, True)
+    def max(self, dim=None, keepdim=False, *, other=None):
+        return self._minmax(dim if other is None else other, keepdim, True)
 
     def median(self, dim=None, keepdim=False):
         """The lower median: of all elements (a 0-d tensor), or (values, indices) along ``dim``."""
@@ -1094,8 +1151,8 @@ class Tensor:
                             self.amax(keepdim=keepdim) if keepdim else self.max())
         return _AMinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
-    def min(self, dim=None, keepdim=False):
-        return self._minmax(dim, keepdim, False)
+    def min(self, dim=None, keepdim=False, *, other=None):
+        return self._minmax(dim if other is None else other, keepdim, False)
 
     def amax(self, dim=(), keepdim=False):
         from .ops.reduce import Amax, normalize_dims
@@ -1143,14 +1200,15 @@ class Tensor:
         return LogSoftmax.apply(x, _wrap_dim(dim, self.ndim))
 
     def cumsum(self, dim, dtype=None):
+        """Running sums along ``dim``; integer and bool tensors sum in int64 unless ``dtype`` says otherwise."""
         from .ops.reduce import CumSum
-        x = self.to(dtype) if dtype is not None else self
-        return CumSum.apply(x, _wrap_dim(dim, self.ndim))
+        return CumSum.apply(_cumulative_input(self, dtype), _wrap_dim(dim, self.ndim))
 
     def cumprod(self, dim, dtype=None):
+        """Running products along ``dim``; integer and bool tensors multiply in int64 unless ``dtype`` says
+        otherwise."""
         from .ops.reduce import CumProd
-        x = self.to(dtype) if dtype is not None else self
-        return CumProd.apply(x, _wrap_dim(dim, self.ndim))
+        return CumProd.apply(_cumulative_input(self, dtype), _wrap_dim(dim, self.ndim))
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """``torch.norm``: ``linalg.vector_norm`` of order ``p`` over ``dim`` (all elements by default;
@@ -1210,27 +1268,49 @@ class Tensor:
         sl[d] = builtins.slice(0, k)
         return _TopK(s.values[tuple(sl)], s.indices[tuple(sl)])
 
-    def diff(self, n=1, dim=-1):
-        """Differences of neighbours along ``dim``, ``n`` times: ``x[1:] - x[:-1]``."""
-        out = self
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """Differences of neighbours along ``dim``, ``n`` times: ``x[1:] - x[:-1]`` (``x[1:] ^ x[:-1]`` for bool),
+        of ``self`` with ``prepend`` and ``append`` concatenated before and after it along ``dim``."""
+        if self.ndim < 1:
+            raise RuntimeError("diff expects input to be at least one-dimensional")
+        if n < 0:
+            raise RuntimeError(f"order must be non-negative but got {n}")
         d = _wrap_dim(dim, self.ndim)
+        parts = [self]
+        for name, other in (("prepend", prepend), ("append", append)):
+            if other is None:
+                continue
+            if not isinstance(other, Tensor):
+                raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(other).__name__}")
+            if other.ndim != self.ndim:
+                raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+            for i in range(self.ndim):
+                if i != d and other.shape[i] != self.shape[i]:
+                    raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of input "
+                                       f"except along the differencing dimension; input.size({i}) = {self.shape[i]}, "
+                                       f"but got tensor.size({i}) = {other.shape[i]}")
+            parts.insert(0 if name == "prepend" else len(parts), other)
+        out = cat(parts, d) if len(parts) > 1 else self
         for _ in range(n):
-            m = out._data.shape[d]
-            out = out.narrow(d, 1, max(m - 1, 0)) - out.narrow(d, 0, max(m - 1, 0))
+            m = max(out._data.shape[d] - 1, 0)
+            hi, lo = out.narrow(d, 1, m), out.narrow(d, 0, m)
+            out = hi ^ lo if out._data.dtype == np.bool_ else hi - lo
         return out
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return unique(self, sorted, return_inverse, return_counts, dim)
 
     # ------------------------------------------------------------------ shape
-    def reshape(self, *shape):
+    def reshape(self, *args, shape=None):
         from .ops.shape import Reshape
-        shape = _shape_arg(shape)
+        shape = _shape_arg(args if shape is None else (shape,))
         _check_reshape(self._data.size, shape)
         return Reshape.apply(self, shape)
 
-    def view(self, *shape):
+    def view(self, *shape, size=None, dtype=None):
         """The same data seen with another shape; the strides must allow it without a copy."""
+        if size is not None or dtype is not None:
+            shape = (size if size is not None else dtype,)
         if len(shape) == 1 and isinstance(shape[0], (D.dtype, np.dtype, type)):
             return Tensor._wrap(self._data.view(D.as_dtype(shape[0]).np))
         if not self._data.flags.c_contiguous and self._data.base is not None:  # a strided view
@@ -1247,9 +1327,9 @@ class Tensor:
     def reshape_as(self, other):
         return self.reshape(other.shape)
 
-    def permute(self, *dims):
+    def permute(self, *args, dims=None):
         from .ops.shape import Permute
-        dims = _shape_arg(dims)
+        dims = _shape_arg(args if dims is None else (dims,))
         if len(dims) != self.ndim:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
                                f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim} "
@@ -1319,9 +1399,9 @@ class Tensor:
                                f"({shape[d]}) in the input tensor")
         return self.reshape(shape[:d] + sizes + shape[d + 1:])
 
-    def expand(self, *shape):
+    def expand(self, *shape, size=None):
         from .ops.shape import Expand
-        return Expand.apply(self, _expand_shape(self._data, _shape_arg(shape)))
+        return Expand.apply(self, _expand_shape(self._data, _shape_arg(shape if size is None else (size,))))
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -1329,17 +1409,17 @@ class Tensor:
     def broadcast_to(self, shape):
         return self.expand(shape)
 
-    def repeat(self, *reps):
+    def repeat(self, *reps, repeats=None):
         from .ops.shape import Repeat
-        reps = _shape_arg(reps)
+        reps = _shape_arg(reps if repeats is None else (repeats,))
         if len(reps) < self.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
                                "of tensor")
         return Repeat.apply(self, reps)
 
-    def tile(self, *dims):
+    def tile(self, *args, dims=None):
         """``repeat`` with ``dims`` padded by leading ones to the tensor's rank."""
-        dims = _shape_arg(dims)
+        dims = _shape_arg(args if dims is None else (dims,))
         return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
     def repeat_interleave(self, repeats, dim=None):
@@ -1351,9 +1431,9 @@ class Tensor:
         idx = np.repeat(np.arange(x.shape[d]), r)
         return x.index_select(d, Tensor._wrap(idx.astype(np.int64)))
 
-    def flip(self, *dims):
+    def flip(self, *args, dims=None):
         from .ops.shape import Flip
-        dims = _shape_arg(dims)
+        dims = _shape_arg(args if dims is None else (dims,))
         return Flip.apply(self, tuple(_wrap_dim(d, self.ndim) for d in dims))
 
     def fliplr(self):
@@ -1402,7 +1482,14 @@ class Tensor:
         size = -(-n // chunks) if n else 1
         return self.split(size, dim)
 
-    def tensor_split(self, sections, dim=0):
+    def tensor_split(self, sections=None, dim=0, *, indices=None, tensor_indices_or_sections=None):
+        """Pieces along ``dim``: ``sections`` pieces of (nearly) equal size, or the pieces between ``indices``."""
+        if indices is not None:
+            sections = indices
+        elif tensor_indices_or_sections is not None:
+            sections = tensor_indices_or_sections
+        if isinstance(sections, Tensor):
+            sections = int(sections.item()) if sections.ndim == 0 else sections.tolist()
         d = _wrap_dim(dim, self.ndim)
         n = self._data.shape[d]
         if isinstance(sections, int):
@@ -1424,19 +1511,32 @@ class Tensor:
         return self[tuple(sl)]
 
     def select(self, dim, index):
+        """The slice at ``index`` along ``dim`` (that dim removed): a view, a 0-d one for an element."""
+        if self.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
         d = _wrap_dim(dim, self.ndim)
+        n = self._data.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} "
+                             f"at dimension {d}")
         sl = [builtins.slice(None)] * self.ndim
         sl[d] = index
         return self[tuple(sl)]
 
     def unfold(self, dimension, size, step):
+        """The windows of ``size`` elements every ``step`` along ``dimension``, on a new last dim: a view."""
+        from .ops.index import Unfold
         d = _wrap_dim(dimension, self.ndim)
-        n = (self._data.shape[d] - size) // step + 1
-        idx = (np.arange(n)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
-        out = self.index_select(d, Tensor._wrap(idx.astype(np.int64)))
-        shape = list(self._data.shape)
-        shape[d:d + 1] = [n, size]
-        return out.reshape(shape).movedim(d + 1, -1)
+        most = self._data.shape[d] if self.ndim else 1
+        if size > most:
+            raise RuntimeError(f"maximum size for tensor at dimension {d} is {most} but size is {size}")
+        if size < 0:
+            raise RuntimeError(f"size is {size} but must be >= 0")
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        if self.ndim == 0:   # as a 1-element vector, with the windows' dim left out
+            return Unfold.apply(self.reshape(1), 0, size, step)[0]
+        return Unfold.apply(self, d, size, step)
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
@@ -1444,7 +1544,9 @@ class Tensor:
         return GetItem.apply(self, _index_arg(idx, self))
 
     def __setitem__(self, idx, value):
-        from .ops.index import IndexPut
+        from .ops.index import IndexPut, index_parts
+        items = tuple(idx) if isinstance(idx, tuple) or _sequence_as_tuple(idx) else (idx,)
+        _check_mask_fill(_setitem_tensors(items), value)
         idx = _index_arg(idx, self)
         if is_grad_enabled() and self.requires_grad and self.is_leaf:
             raise RuntimeError(f"a {'view of a ' if _is_view_index(idx, self) else ''}leaf Variable that requires "
@@ -1453,7 +1555,8 @@ class Tensor:
             if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
                 self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, False), value))
             else:
-                self._data[idx] = _raw(value)
+                target, sub = index_parts(self._data, idx)
+                target[sub] = _raw(value)
                 _bump_version(self._data)
         except ValueError:
             _setitem_error(self, idx, value)
@@ -1461,7 +1564,9 @@ class Tensor:
 
     def index_put_(self, indices, values, accumulate=False):
         from .ops.index import IndexPut
-        idx = tuple(_raw(i) for i in indices)
+        if not accumulate:
+            _check_mask_fill([i for i in indices if i is not None], values)
+        idx = _put_indices(indices)
         if is_grad_enabled() and (self.requires_grad or isinstance(values, Tensor) and values.requires_grad):
             return self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, accumulate), values))
         if accumulate:
@@ -1473,7 +1578,9 @@ class Tensor:
 
     def index_put(self, indices, values, accumulate=False):
         from .ops.index import IndexPut
-        return IndexPut.apply(self, values, tuple(_raw(i) for i in indices), accumulate)
+        if not accumulate:
+            _check_mask_fill([i for i in indices if i is not None], values)
+        return IndexPut.apply(self, values, _put_indices(indices), accumulate)
 
     def gather(self, dim, index):
         from .ops.index import Gather
@@ -1545,15 +1652,15 @@ class Tensor:
     def matmul(self, other):
         return matmul(self, other)
 
-    def mm(self, other):
-        if self.ndim != 2 or other.ndim != 2:
+    def mm(self, mat2):
+        if self.ndim != 2 or mat2.ndim != 2:
             raise RuntimeError("self must be a matrix")
-        return matmul(self, other)
+        return matmul(self, mat2)
 
-    def bmm(self, other):
-        if self.ndim != 3 or other.ndim != 3:
+    def bmm(self, mat2):
+        if self.ndim != 3 or mat2.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
-        return matmul(self, other)
+        return matmul(self, mat2)
 
     def mv(self, vec):
         return matmul(self, vec)
@@ -2186,12 +2293,12 @@ class Tensor:
     def cumsum_(self, dim, *, dtype=None):
         from .ops.math import check_same_dtype
         check_same_dtype(self, dtype)
-        return self._apply_inplace((lambda s: s.cumsum(dim),))
+        return self._apply_inplace((lambda s: s.cumsum(dim, dtype=s.dtype),))
 
     def cumprod_(self, dim, *, dtype=None):
         from .ops.math import check_same_dtype
         check_same_dtype(self, dtype)
-        return self._apply_inplace((lambda s: s.cumprod(dim),))
+        return self._apply_inplace((lambda s: s.cumprod(dim, dtype=s.dtype),))
 
     def atan2_(self, other):
         return self._apply_inplace((Tensor.atan2, other))
@@ -2929,41 +3036,57 @@ for _n in ("softplus", "gelu", "silu", "elu", "leaky_relu", "logsigmoid"):
     setattr(Tensor, _n, _method(_n))
 
 
-def _element_formatter(a):
-    """PyTorch's element format: ``1.`` for whole floats, 4 decimals, or scientific for wide ranges."""
-    if a.dtype.kind == "b":
-        return lambda v: "True" if v else "False"
-    if a.dtype.kind != "f":
-        return str
-    finite = np.abs(a[np.isfinite(a)]).astype(np.float64)
-    nonzero = finite[finite != 0]
-    whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-    sci = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
-                                or (not whole and nonzero.min() < 1e-4))
-    if whole and not sci:
-        return lambda v: f"{v:.0f}." if np.isfinite(v) else str(float(v))
-    if sci:
-        return lambda v: f"{v:.4e}" if np.isfinite(v) else str(float(v))
-    return lambda v: f"{v:.4f}" if np.isfinite(v) else str(float(v))
+# PyTorch's argument parser takes NumPy's ``axis=`` for ``dim=`` (and ``keepdims=`` for ``keepdim=``) wherever an op
+# has those arguments: the methods that reduce along a dim (they take both), then those that work along one
+_WITH_KEEPDIM = ("sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
+                 "argmin", "std", "var", "any", "all", "logsumexp", "median", "nanmedian", "mode", "kthvalue",
+                 "quantile", "nanquantile")
+_WITH_DIM = ("count_nonzero", "softmax", "log_softmax", "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin",
+             "sort", "argsort", "topk", "squeeze", "unsqueeze", "diff", "unbind", "tensor_split", "repeat_interleave",
+             "narrow", "select", "index_select", "gather", "chunk", "scatter", "scatter_add", "scatter_reduce",
+             "index_add", "index_copy", "index_fill", "index_reduce", "take_along_dim", "cross", "renorm")
 
 
-def _format_array(a):
-    """The body of ``repr(tensor)`` as PyTorch prints it (right-aligned columns, ``, `` separators)."""
-    fmt = _element_formatter(a)
-    shown = a
-    if a.size > 1000:  # summarised like torch: the first and last 3 of each dim
-        return np.array2string(a, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
-                               formatter={"all": fmt})
-    values = shown.reshape(-1)
-    if a.dtype.kind == "f":   # torch sizes the columns by the nonzero finite values only; nan and inf just fit in
-        values = values[np.isfinite(values) & (values != 0)]
-    width = max((len(fmt(v)) for v in values), default=0)
-    return np.array2string(a, separator=", ", prefix="tensor(", threshold=1000,
-                           formatter={"all": lambda v: fmt(v).rjust(width)}, max_line_width=80)
+def numpy_names(kwargs, name, keepdim=True):
+    """``kwargs`` with ``axis`` renamed ``dim`` and (where ``keepdim`` is one of the arguments) ``keepdims``
+    renamed ``keepdim``; PyTorch's TypeError when both spellings are given."""
+    for alias, arg in (("axis", "dim"), ("keepdims", "keepdim")):
+        if alias in kwargs:
+            if arg in kwargs or not (keepdim or arg == "dim"):
+                raise TypeError(f"{name}() got an unexpected keyword argument '{alias}'")
+            kwargs[arg] = kwargs.pop(alias)
+    return kwargs
+
+
+def _taking_numpy_names(method, keepdim):
+    def m(*args, **kwargs):
+        if "axis" in kwargs or "keepdims" in kwargs:
+            numpy_names(kwargs, method.__name__, keepdim)
+        return method(*args, **kwargs)
+
+    m.__name__, m.__qualname__, m.__doc__, m.__wrapped__ = method.__name__, method.__qualname__, method.__doc__, method
+    return m
+
+
+for _n in _WITH_KEEPDIM + _WITH_DIM:
+    setattr(Tensor, _n, _taking_numpy_names(getattr(Tensor, _n), _n in _WITH_KEEPDIM))
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple of ints, as ``torch.Size``."""
+    """A tensor's shape: a tuple of ints, as ``torch.Size``. A one-element integer tensor among the sizes counts
+    as its int; ``+`` with a tuple and ``*`` by an int give a ``Size``."""
+
+    def __new__(cls, sizes=()):
+        items = []
+        for i, s in enumerate(sizes):
+            if isinstance(s, Tensor) and s._data.size == 1 and s._data.dtype.kind in "iu":
+                s = int(s._data.reshape(-1)[0])
+            elif isinstance(s, bool):
+                s = int(s)
+            elif not isinstance(s, (int, np.integer)):
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')")
+            items.append(s)
+        return tuple.__new__(cls, items)
 
     def __repr__(self):
         return f"npgrad.Size({list(self)})"
@@ -2973,13 +3096,28 @@ class Size(tuple):
 
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
-        return Size(r) if isinstance(i, builtins.slice) else r
+        return _new_size(r) if isinstance(i, builtins.slice) else r
 
     def __add__(self, other):
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to torch.Size")
         return Size(tuple(self) + tuple(other))
 
     def __radd__(self, other):
         return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        if not hasattr(n, "__index__"):
+            kind = "torch.Size" if isinstance(n, Size) else type(n).__name__
+            raise TypeError(f"can't multiply sequence by non-int of type '{kind}'")
+        return _new_size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
+
+def _new_size(shape):
+    """``Size(shape)`` for a tuple of ints (a NumPy shape), without checking its items."""
+    return tuple.__new__(Size, shape)
 
 
 class _NamedPair(tuple):
@@ -3057,7 +3195,7 @@ def _overwrite(s, src):
     return Where.apply(np.ones(s._data.shape, dtype=bool), src.to(s.dtype), s)
 
 
-_VIEW_FUNCTIONS = ("GetItem", "Reshape", "Permute", "Expand", "Split")
+_VIEW_FUNCTIONS = ("GetItem", "Reshape", "Permute", "Expand", "Split", "Diagonal", "Unfold")
 
 
 def _views_leaf(t):
@@ -3184,8 +3322,8 @@ def _expand_shape(a, size):
 
 def _setitem_error(t, idx, value):
     """Raise PyTorch's error for a value whose shape does not fit ``t[idx]``."""
-    from .ops.index import _is_basic
-    target = np.broadcast_to(np.empty((), np.int8), t._data.shape)[idx].shape
+    from .ops.index import _is_basic, index_array
+    target = index_array(np.broadcast_to(np.empty((), np.int8), t._data.shape), idx).shape
     v = _raw(value)
     if not _is_basic(idx):
         try:
@@ -3202,6 +3340,9 @@ def _setitem_error(t, idx, value):
 
 def _is_view_index(idx, t):
     """Whether ``t[idx] = v`` writes through a view of ``t`` (an int, a part-slice or None in idx)."""
+    from .ops.index import TwoStepIndex
+    if isinstance(idx, TwoStepIndex):
+        idx = idx.basic
     items = idx if isinstance(idx, tuple) else (idx,)
     dim = 0
     for it in items:
@@ -3245,17 +3386,101 @@ def _viewable(a, shape):
     return view_d == -1
 
 
-def _index_arg(idx, t):
-    """Convert Tensor indices to arrays; check them with PyTorch's errors."""
-    items = list(idx) if isinstance(idx, tuple) else [idx]
-    for k, it in enumerate(items):
-        if isinstance(it, Tensor):
-            it = it._data
-        elif isinstance(it, list):
-            it = np.asarray(it)
-        items[k] = it
-        if isinstance(it, np.ndarray) and it.dtype.kind == "f":
+_SEQUENCE_INDEX_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; "
+    "use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
+    "x[torch.tensor(seq)], which will result either in an error or a different result")
+_UINT8_INDEX_WARNING = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+
+
+def _sequence_as_tuple(idx):
+    """PyTorch's rule (old NumPy's): a list of fewer than 32 items holding a tensor, a sequence, a slice, None
+    or Ellipsis is a tuple of indices, with a warning (``x[[t0, t1]]`` is ``x[t0, t1]``); any other list is
+    one index (``x[[0, 2]]`` takes rows 0 and 2)."""
+    return isinstance(idx, list) and len(idx) < 32 and builtins.any(
+        isinstance(it, (Tensor, np.ndarray, list, tuple, range, builtins.slice)) or it is None or it is Ellipsis
+        for it in idx)
+
+
+def _index_item(it):
+    """One item of an index in NumPy's terms, as PyTorch takes it: a 0-d integer tensor is an int, a 0-d bool
+    or uint8 tensor a bool, a uint8 tensor a bool mask (with a warning), a list an array."""
+    if isinstance(it, Tensor):
+        it = it._data
+    elif isinstance(it, (list, tuple, range)):
+        it = np.asarray(it)
+        if it.size == 0 and it.dtype.kind == "f":   # [] indexes nothing, as an empty long tensor
+            it = it.astype(np.int64)
+    elif isinstance(it, np.bool_):
+        return bool(it)
+    if isinstance(it, np.ndarray):
+        if it.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if it.ndim == 0:
+            return bool(it) if it.dtype.kind == "b" or it.dtype == np.uint8 else int(it)
+        if it.dtype == np.uint8:
+            warnings.warn(_UINT8_INDEX_WARNING, UserWarning, stacklevel=4)
+            it = it.astype(bool)
+    return it
+
+
+def _is_int(it):
+    return isinstance(it, (int, np.integer)) and not isinstance(it, bool)
+
+
+def _put_indices(indices):
+    """The index tensors of ``index_put_`` as NumPy arrays (all of them advanced indices, as in PyTorch);
+    a uint8 one is a bool mask, with PyTorch's warning."""
+    out = []
+    for i in indices:
+        a = _raw(i)
+        if a.dtype == np.uint8:
+            warnings.warn(_UINT8_INDEX_WARNING, UserWarning, stacklevel=3)
+            a = a.astype(bool)
+        out.append(a)
+    return tuple(out)
+
+
+def _setitem_tensors(items):
+    """The items of a ``t[items] = v`` index that PyTorch turns into index tensors (all but ints, 0-d integer
+    tensors, slices, None and Ellipsis)."""
+    return [it for it in items if isinstance(it, (Tensor, np.ndarray)) and (it.ndim or _raw(it).dtype.kind in "bu")
+            or isinstance(it, (list, tuple, range, bool, np.bool_))]
+
+
+def _check_mask_fill(tensors, value):
+    """PyTorch's error for ``t[mask] = v`` with a uint8 mask as the only index tensor and one value: that case
+    goes to ``masked_fill_``, which takes bool masks only."""
+    if len(tensors) == 1 and isinstance(tensors[0], (Tensor, np.ndarray)) and tensors[0].ndim \
+            and _raw(tensors[0]).dtype == np.uint8 and np.size(_raw(value)) == 1:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+
+
+def _index_arg(idx, t):
+    """An index of ``t`` in NumPy's terms, checked with PyTorch's errors, taken in PyTorch's order.
+
+    PyTorch indexes in two steps. First the ints (selects), slices, None (a new dim of size 1), Ellipsis and
+    bools (a new dim of size 1, indexed by ``[0]`` for True, ``[]`` for False), one after another: a view.
+    Then the advanced indices (integer arrays and bool masks) index that view, by NumPy's rule. When the
+    index holds both ints (or None, or bools) and advanced indices the result is a
+    :class:`~npgrad.ops.index.TwoStepIndex`, else a plain NumPy index, the same in both rules. See
+    :func:`_sequence_as_tuple` and :func:`_index_item` for how lists and tensors are read.
+    """
+    if _sequence_as_tuple(idx):
+        warnings.warn(_SEQUENCE_INDEX_WARNING, UserWarning, stacklevel=3)
+        idx = tuple(idx)
+    if type(idx) is int and t._data.ndim:   # the common x[i], a select
+        n = t._data.shape[0]
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of bounds for dimension 0 with size {n}")
+        return idx
+    if t.ndim == 0 and _is_int(idx):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                         "in C++ to convert a 0-dim tensor to a number")
+    if t.ndim == 0 and isinstance(idx, builtins.slice):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    items = [_index_item(it) for it in (idx if isinstance(idx, tuple) else (idx,))]
+    for it in items:
         if isinstance(it, builtins.slice) and it.step is not None:
             step = it.step._data.item() if isinstance(it.step, Tensor) else it.step
             if step == 0:
@@ -3263,42 +3488,80 @@ def _index_arg(idx, t):
             if step < 0:
                 raise ValueError("step must be greater than zero")
     used = builtins.sum(it.ndim if isinstance(it, np.ndarray) and it.dtype == np.bool_ else 1
-                        for it in items if it is not None and it is not Ellipsis
-                        and not isinstance(it, (bool, np.bool_)))
+                        for it in items if it is not None and it is not Ellipsis and not isinstance(it, bool))
     if used > t.ndim:
         raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
-    shape = list(t._data.shape)  # the result so far, as PyTorch indexes one item after another
+    shape = list(t._data.shape)  # the first step's result, built one item after another as PyTorch does
+    places = []  # (dim of that result, array) of each advanced index
+    basic = []
     cur = 0
     for pos, it in enumerate(items):
         if it is Ellipsis:
             cur += t.ndim - used
-        elif it is None:
+            basic.append(it)
+        elif it is None or isinstance(it, bool):
             shape.insert(cur, 1)
+            if it is not None:
+                places.append((cur, np.zeros(int(it), np.int64)))
             cur += 1
-        elif isinstance(it, (bool, np.bool_)):
-            continue
-        elif isinstance(it, (int, np.integer)):
+            basic.append(None)
+        elif _is_int(it):
             n = shape[cur]
             if not -n <= it < n:
                 raise IndexError(f"index {it} is out of bounds for dimension {pos} with size {n}")
             del shape[cur]
+            basic.append(it)
         elif isinstance(it, builtins.slice):
             shape[cur] = len(range(*it.indices(shape[cur])))
             cur += 1
-        elif isinstance(it, np.ndarray) and it.dtype == np.bool_:
-            for k in range(it.ndim):
-                if it.shape[k] != shape[cur + k]:
-                    raise IndexError(f"The shape of the mask {list(it.shape)} at index {k} does not match the shape "
-                                     f"of the indexed tensor {shape} at index {cur + k}")
-            cur += it.ndim
+            basic.append(it)
         else:
-            if isinstance(it, np.ndarray) and it.dtype.kind in "iu" and it.size:
-                n = shape[cur]
-                if it.max() >= n or it.min() < -n:
-                    bad = it.max() if it.max() >= n else it.min()
-                    raise IndexError(f"index {bad} is out of bounds for dimension {cur} with size {n}")
-            cur += 1
-    return tuple(items) if isinstance(idx, tuple) else items[0]
+            places.append((cur, it))
+            width = it.ndim if it.dtype == np.bool_ else 1
+            cur += width
+            basic += [builtins.slice(None)] * width
+    if not places:
+        return tuple(items) if isinstance(idx, tuple) else items[0]
+    _check_advanced(places, shape)
+    if not builtins.any(it is None or isinstance(it, (int, np.integer)) for it in items):
+        return tuple(items) if isinstance(idx, tuple) else items[0]
+    advanced, reached = [], 0   # the advanced indices at their places in the first step's result
+    for dim, a in places:
+        advanced += [builtins.slice(None)] * (dim - reached) + [a]
+        reached = dim + (a.ndim if a.dtype == np.bool_ else 1)
+    from .ops.index import TwoStepIndex
+    return TwoStepIndex(tuple(basic), tuple(advanced))
+
+
+def _check_advanced(places, shape):
+    """PyTorch's checks of the advanced indices on the first step's result of ``shape``: bool masks fit their
+    dims, the indices broadcast together (a mask of k dims as k index arrays), integers are in bounds (the
+    dims numbered among the advanced ones)."""
+    shapes = []
+    for dim, a in places:
+        if a.dtype == np.bool_:
+            for k in range(a.ndim):
+                if a.shape[k] != shape[dim + k]:
+                    raise IndexError(f"The shape of the mask {list(a.shape)} at index {k} does not match the shape "
+                                     f"of the indexed tensor {shape} at index {dim + k}")
+            if len(places) > 1:
+                shapes += [(int(np.count_nonzero(a)),)] * a.ndim
+        else:
+            shapes.append(a.shape)
+    try:
+        if len(places) > 1:
+            np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(str(list(s)) for s in shapes)) from None
+    k = 0
+    for dim, a in places:
+        if a.dtype != np.bool_ and a.size:
+            n = shape[dim]
+            hi, lo = a.max(), a.min()
+            if hi >= n or lo < -n:
+                raise IndexError(f"index {hi if hi >= n else lo} is out of bounds for dimension {k} with size {n}")
+        k += a.ndim if a.dtype == np.bool_ else 1
 
 
 def _to_array(data, dtype=None):
@@ -3311,20 +3574,20 @@ def _to_array(data, dtype=None):
 
 def _iter_flat(data):
     for d in data:
-        if isinstance(d, (list, tuple)):
+        if isinstance(d, (list, tuple, range)):
             yield from _iter_flat(d)
         else:
             yield d
 
 
-def _leaf_dtype(data):
-    """The dtype PyTorch infers for nested lists: the promotion of the leaves' own dtypes, where a
-    Python float counts as the default dtype, an int as int64 and a bool as bool."""
-    dt = None
-    for v in _iter_flat(data):
-        vt = v._data.dtype if isinstance(v, Tensor) else _scalar_dtype(v)
-        dt = vt if dt is None else promote_types(dt, vt)
-    return D.get_default_dtype().np if dt is None else dt
+def _is_sequence(data):
+    """Whether ``tensor()`` reads ``data`` as a sequence of values (as Python's ``PySequence_Check``):
+    lists, tuples, ranges and other indexable sized objects, but not strings, mappings or arrays."""
+    if isinstance(data, (list, tuple, range)):
+        return True
+    if isinstance(data, (str, bytes, bytearray, dict, np.ndarray, np.generic, Tensor)):
+        return False
+    return hasattr(type(data), "__getitem__") and hasattr(type(data), "__len__")
 
 
 def _check_nested_lengths(data, dim=0):
@@ -3345,8 +3608,10 @@ def _check_nested_lengths(data, dim=0):
 
 
 def _nested_to_array(data):
-    if isinstance(data, Tensor):
-        return data._data
+    if isinstance(data, Tensor):  # a value: PyTorch reads a tensor inside a list as its one element
+        if data._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return data._data.reshape(())
     if isinstance(data, (list, tuple)):
         return np.array([_nested_to_array(d) for d in data])
     return data
@@ -3358,37 +3623,118 @@ def _nested_to_array(data):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data``: float32 for floats, int64 for ints, bool for bools.
 
+    Nested sequences (lists, tuples, ranges) take the promotion of their values' types; a value that
+    ``dtype`` cannot hold raises PyTorch's error (a negative int in an unsigned type wraps, as in C).
+    Arrays and tensors are converted without checks.
+
     Example:
         >>> import npgrad
         >>> npgrad.tensor([[1, 2], [3, 4]]).dtype
         npgrad.int64
+        >>> npgrad.tensor(range(3))
+        tensor([0, 1, 2])
     """
     if device is not None:
         _CPU.__class__(device)  # only the CPU exists
-    if isinstance(data, str):
-        raise TypeError("new(): invalid data type 'str'")
-    arr = _to_array(data)
-    try:
-        arr = np.array(arr) if dtype is None else np.array(arr, dtype=D.as_dtype(dtype).np)
-    except ValueError:
-        if isinstance(data, (list, tuple)):
-            _check_nested_lengths(data)
-        raise
-    if dtype is None:
-        if arr.dtype.kind in "OUSV":
-            leaf = next((v for v in _iter_flat([data]) if not isinstance(v, (numbers.Number, np.generic))), None)
-            if isinstance(leaf, str):
-                raise ValueError("too many dimensions 'str'")
-            raise RuntimeError(f"Could not infer dtype of {type(leaf).__name__}")
-        if isinstance(data, (list, tuple)):
-            if arr.dtype.kind == "f" or (arr.dtype.kind in "iu" and arr.dtype != np.int64):
-                arr = arr.astype(_leaf_dtype(data), copy=False)
-        elif not isinstance(data, (np.ndarray, np.generic, Tensor)):  # a Python number
-            arr = arr.astype(_scalar_dtype(data), copy=False)
-        D.from_numpy_dtype(arr.dtype)
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    target = None if dtype is None else D.as_dtype(dtype).np
+    if isinstance(data, (Tensor, np.ndarray)):
+        arr = np.array(_to_array(data), dtype=target)
+    else:
+        if _is_sequence(data) and not isinstance(data, (list, tuple)):
+            data = list(data)
+        arr = _python_to_array(data, target)
+    D.from_numpy_dtype(arr.dtype)
     if requires_grad and arr.dtype.kind != "f":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     return Tensor._wrap(arr, requires_grad)
+
+
+def _python_to_array(data, target):
+    """``tensor()`` of Python data (a number, a NumPy scalar, nested sequences of them or of tensors): the
+    dtype PyTorch infers (or ``target``), values checked as PyTorch stores them."""
+    is_seq = isinstance(data, (list, tuple))
+    try:
+        arr = np.array(_to_array(data))
+    except ValueError:
+        if is_seq:
+            _check_nested_lengths(data)
+        raise
+    kind = arr.dtype.kind
+    if kind == "c":
+        D.from_numpy_dtype(arr.dtype)  # no complex dtypes: the error says which types there are
+    unusual = kind in "OUSV" or arr.dtype == np.uint64
+    if kind in "US" and _first_is_str(data):
+        raise ValueError("too many dimensions 'str'")  # PyTorch's sizes reach a string through the first items
+    if unusual or (target is None and (kind == "f" or (kind in "iu" and arr.dtype != np.int64))):
+        # the leaves decide: their promoted type, and whether an int lies beyond 64 bits
+        inferred, big = _infer_leaves(_iter_flat(data) if is_seq else [data])
+        if big and (target if target is not None else inferred).kind != "f":
+            raise ValueError("Overflow when unpacking long long")
+        if unusual:
+            arr = np.array(_to_array(data), dtype=np.float64)
+        if target is None:
+            return arr.astype(inferred, copy=False)
+    if target is None:
+        return arr
+    return _checked_cast(arr, target)
+
+
+def _first_is_str(data):
+    """Whether following the first item of each nested sequence ends at a string."""
+    while isinstance(data, (list, tuple, range)) and len(data):
+        data = data[0]
+    return isinstance(data, str)
+
+
+def _infer_leaves(leaves):
+    """The dtype PyTorch infers from the values of nested sequences (the promotion of the values' own types,
+    a Python float counting as the default dtype, an int as int64, a bool as bool) and whether one is an int
+    beyond 64 bits; PyTorch's error for a value of no number type."""
+    leaves = leaves if isinstance(leaves, list) else list(leaves)
+    dt, big = None, False
+    for tp in set(map(type, leaves)):
+        if tp is float:
+            vts = [D.get_default_dtype().np]
+        elif tp is int:
+            ints = [v for v in leaves if type(v) is int]
+            big = builtins.min(ints) < -(1 << 63) or builtins.max(ints) >= 1 << 63
+            vts = [np.dtype(np.int64)]
+        elif issubclass(tp, (Tensor, np.ndarray)):
+            if issubclass(tp, np.ndarray) and builtins.any(v.ndim == 0 for v in leaves if type(v) is tp):
+                raise TypeError("len() of unsized object")  # PyTorch reads an array in a list as a sequence
+            vts = {_raw(v).dtype for v in leaves if type(v) is tp}
+        elif issubclass(tp, (numbers.Number, np.generic)):
+            vts = [_scalar_dtype(next(v for v in leaves if type(v) is tp))]
+        elif issubclass(tp, str):
+            raise TypeError("new(): invalid data type 'str'")
+        else:
+            raise RuntimeError(f"Could not infer dtype of {tp.__name__}")
+        for vt in vts:
+            dt = vt if dt is None else promote_types(dt, vt)
+    return (D.get_default_dtype().np if dt is None else dt), big
+
+
+def _checked_cast(arr, target):
+    """``arr`` as ``target``, or PyTorch's error for a value the type cannot hold (``tensor()``'s check:
+    floats must lie in the integer range, ints too, except that unsigned types take ints down to ``-max``)."""
+    kind = arr.dtype.kind
+    if target.kind in "iu" and kind in "iuf" and arr.size:
+        info = np.iinfo(target)
+        lo, hi = arr.min(), arr.max()
+        if kind == "f":
+            bad = np.isnan(lo) or np.isnan(hi) or lo < info.min or hi > info.max
+        elif target.kind == "u":
+            bad = hi > info.max or lo < -int(info.max)
+        else:
+            bad = lo < info.min or hi > info.max
+        if bad:
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    if target.kind == "f" and kind in "iu" and target != np.float64:
+        arr = arr.astype(np.float64)  # PyTorch reads a Python int as a double first
+    with np.errstate(over="ignore", invalid="ignore"):
+        return arr.astype(target, copy=False)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -3502,27 +3848,92 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memor
     return Tensor._wrap(out, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=None, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` (0 by default) up to, not including, ``end``, ``step`` apart: int64 when all three
+    are integers, the default float dtype otherwise; value ``i`` is ``start + i * step`` as PyTorch's CPU kernel
+    computes it (:mod:`npgrad._ranges`).
+
+    Example:
+        >>> import npgrad
+        >>> npgrad.arange(1, 2.2, 0.1, dtype=npgrad.float64)[6].item()
+        1.5999999999999999
+    """
+    from . import _ranges
+
     if end is None:
+        if start is None:
+            raise TypeError("arange() missing required argument 'end' (pos 1)")
         start, end = 0, start
-    vals = [_raw(v).item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+        names = (("start", 0), ("end", 1), ("step", 2))
+    else:
+        names = (("start", 1), ("end", 2), ("step", 3))
+    start = 0 if start is None else start
+    vals = []
+    for v, (name, pos) in zip((start, end, step), names):
+        if isinstance(v, Tensor) and v.ndim:
+            raise TypeError(f"arange(): argument '{name}' (position {pos}) must be Number, not Tensor")
+        vals.append(_ranges.scalar_value(v, name))
     if dtype is None:
-        dtype = D.int64 if builtins.all(isinstance(v, numbers.Integral) for v in vals) else D.get_default_dtype()
-    if vals[2] == 0:
-        raise RuntimeError("step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
-    data = (vals[0] + np.arange(max(n, 0)) * vals[2])
-    return Tensor._wrap(data.astype(_dt(dtype)), requires_grad)
+        dtype = D.int64 if builtins.all(isinstance(v, int) for v in vals) else D.get_default_dtype()
+    dt = _dt(dtype)
+    if dt.kind == "b":
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    return _range_result(_ranges.arange_values(*vals, dt), requires_grad)
+
+
+def _range_result(data, requires_grad):
+    if requires_grad and data.dtype.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    return Tensor._wrap(data, requires_grad)
+
+
+def _space_args(fn, start, end, steps):
+    """``start``, ``end`` (numbers or 0-dim tensors) and ``steps`` (an int) of linspace and logspace."""
+    from . import _ranges
+
+    bad = [n for n, v in (("start", start), ("end", end)) if isinstance(v, Tensor) and v.ndim]
+    if bad:
+        got = " and ".join(f"{n} with {(start if n == 'start' else end).ndim} dimension(s)" for n in bad)
+        raise RuntimeError(f"{fn} only supports 0-dimensional start and end tensors, but got {got}.")
+    if isinstance(steps, Tensor) and not steps.ndim and steps._data.dtype.kind in "iu":
+        steps = steps._data.item()
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, (bool, np.bool_)):
+        got = ", ".join(type(v).__name__ for v in (start, end, steps))
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), but expected one of:")
+    return _ranges.scalar_value(start, "start"), _ranges.scalar_value(end, "end"), int(steps)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    return Tensor._wrap(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad)
+    """``steps`` values evenly spaced from ``start`` to ``end``, both included: value ``i`` is
+    ``start + i * step`` for the first half and ``end - (steps - 1 - i) * step`` for the rest, with
+    ``step = (end - start) / (steps - 1)``, computed as PyTorch's CPU kernel does (:mod:`npgrad._ranges`).
+
+    Example:
+        >>> import npgrad
+        >>> npgrad.linspace(0, 1, 7)[4].item()
+        0.6666666269302368
+    """
+    from . import _ranges
+
+    start, end, steps = _space_args("linspace", start, end, steps)
+    data = _ranges.linspace_values(start, end, steps, _dt(dtype))
+    return _range_result(data, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
-    return Tensor._wrap(np.logspace(start, end, steps, base=base).astype(_dt(dtype)), requires_grad)
+    """``base ** x`` for ``x`` the ``steps`` exponents evenly spaced from ``start`` to ``end`` (as
+    :func:`linspace` splits them, in float64, with the C library's ``pow``).
+
+    Example:
+        >>> import npgrad
+        >>> npgrad.logspace(0, 2, 3).tolist()
+        [1.0, 10.0, 100.0]
+    """
+    from . import _ranges
+
+    start, end, steps = _space_args("logspace", start, end, steps)
+    data = _ranges.logspace_values(start, end, steps, base, _dt(dtype))
+    return _range_result(data, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -3557,7 +3968,8 @@ def where(condition, input=None, other=None):
         if a is None or b is None:
             t = a if a is not None else b
             dt = result_type(t, input if a is None else other)
-        x, y = _as_operand(input, dt), _as_operand(other, dt)
+        checked = np.dtype(np.float32) if dt == np.float16 else True  # a half tensor's scalar: checked as float
+        x, y = _as_operand(input, dt, checked=checked), _as_operand(other, dt, checked=checked)
         try:
             return Where.apply(cond, x, y)
         except ValueError:
@@ -3622,30 +4034,33 @@ def stack(tensors, dim=0, out=None):
 
 
 def unique(t, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    res = np.unique(t._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    """The distinct values of ``t`` in ascending order (each NaN counts as distinct), or, along ``dim``, its
+    distinct slices in lexicographic order; ``return_inverse`` gives each value's (slice's) index among them,
+    ``return_counts`` how often each occurs."""
+    data = t._data
+    flags = dict(return_inverse=return_inverse, return_counts=return_counts)
+    if dim is None:
+        res = np.unique(data.reshape(-1), equal_nan=False, **flags)
+        inverse_shape = data.shape
+    else:
+        d = _wrap_dim(dim, t.ndim)
+        res = np.unique(data, axis=d, **flags)
+        inverse_shape = (data.shape[d],)
     if not (return_inverse or return_counts):
         return Tensor._wrap(res)
     out = [Tensor._wrap(res[0])]
     if return_inverse:
-        out.append(Tensor._wrap(res[1].reshape(t._data.shape).astype(np.int64)))
+        out.append(Tensor._wrap(res[1].reshape(inverse_shape).astype(np.int64)))
     if return_counts:
         out.append(Tensor._wrap(res[-1].astype(np.int64)))
     return tuple(out)
 
 
-def einsum(equation, *operands):
-    from .ops.linalg import Einsum
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = operands[0]
-    eq = equation.replace(" ", "")
-    if "->" not in eq:
-        ins = eq.split(",")
-        letters = "".join(ins)
-        out = "".join(sorted(ch for ch in set(letters) if letters.count(ch) == 1))
-        eq = eq + "->" + out
-    if "." in eq:
-        raise NotImplementedError("einsum with '...' is not supported")
-    return Einsum.apply(eq, *operands)
+def einsum(*args):
+    """Einstein summation over an equation (``'...ij,...jk->...ik'``) or in the sublist form
+    (:mod:`npgrad.ops.einsum`)."""
+    from .ops.einsum import einsum as _einsum
+    return _einsum(*args)
 
 
 # --------------------------------------------------------------------------- the engine

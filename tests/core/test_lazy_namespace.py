@@ -118,7 +118,7 @@ def test_all_and_dir():
     assert {"nn", "optim", "linalg", "kron", "hann_window", "Tensor"} <= set(dir(npgrad))
     assert {"kron", "compile", "hstack"} <= set(dir(functions))
     for name in npgrad.__all__:
-        assert getattr(npgrad, name) is not None, name
+        assert getattr(npgrad, name) is not None or name == "newaxis", name   # torch.newaxis is None too
 
 
 def test_star_import_gives_every_name():

@@ -23,7 +23,7 @@ _TORCH_NAMES = {"_FusedCrossEntropy": "NllLoss", "_LayerNorm": "NativeLayerNorm"
                 "CumSum": "Cumsum", "CumProd": "Cumprod", "LogSumExp": "Logsumexp"}
 
 # ops whose output shares its input's memory
-VIEW_FUNCTIONS = frozenset({"GetItem", "Reshape", "Permute", "Expand", "Split"})
+VIEW_FUNCTIONS = frozenset({"GetItem", "Reshape", "Permute", "Expand", "Split", "Diagonal", "Unfold"})
 
 
 class Context:

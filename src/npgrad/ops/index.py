@@ -12,15 +12,58 @@ def _is_basic(idx):
     return all(isinstance(i, (int, np.integer, slice, type(None))) or i is Ellipsis for i in items)
 
 
+class TwoStepIndex:
+    """An index in PyTorch's order: ``x[basic][advanced]``.
+
+    PyTorch applies the integers of an index first, as selects (with the slices, None and Ellipsis: a view),
+    and only then the advanced indices (integer and bool arrays), by NumPy's rule on that view: adjacent
+    advanced indices put their broadcast shape in their place, separated ones put it first. NumPy instead
+    counts the integers among the advanced indices, which moves the result's dims::
+
+        zeros(3, 4, 5)[0, :, [1, 2]]     # PyTorch: (4, 2) = zeros(4, 5)[:, [1, 2]]; NumPy: (2, 4)
+
+    ``basic`` holds the ints, slices, None and Ellipsis, with a full slice for each dim an advanced index
+    takes; ``advanced`` holds the advanced indices at their places in ``x[basic]``, full slices elsewhere.
+    """
+
+    __slots__ = ("basic", "advanced")
+
+    def __init__(self, basic, advanced):
+        self.basic, self.advanced = basic, advanced
+
+    def __repr__(self):
+        return f"TwoStepIndex({self.basic!r}, {self.advanced!r})"
+
+
+def index_parts(a, idx):
+    """``(target, sub)`` with ``target[sub]`` standing for ``a[idx]`` (to read it, write it or add to it);
+    ``target`` is ``a`` or a view of it."""
+    if isinstance(idx, TwoStepIndex):
+        return a[idx.basic], idx.advanced
+    return a, idx
+
+
+def index_array(a, idx):
+    """``a[idx]`` for an index made by ``Tensor.__getitem__`` (plain, or a :class:`TwoStepIndex`)."""
+    target, sub = index_parts(a, idx)
+    return target[sub]
+
+
 class GetItem(Function):
-    """x[idx]; repeated advanced indices add up in backward (scatter-add)."""
+    """x[idx]; repeated advanced indices add up in backward (scatter-add).
+
+    Basic indices give a view, an element included (a 0-d view, as in PyTorch, where NumPy gives a copy).
+    """
 
     @staticmethod
     def forward(ctx, x, idx):
         ctx.c = (x.shape, x.dtype, idx)
         if _is_basic(idx):
-            return x[idx]  # a view, as in PyTorch
-        out = x[idx]  # advanced indexing makes a new tensor, contiguous as in PyTorch
+            out = x[idx]  # a view, as in PyTorch
+            if not isinstance(out, np.ndarray):  # one element: NumPy's scalar is a copy; "..." makes it a view
+                out = x[(*idx, Ellipsis) if isinstance(idx, tuple) else (idx, Ellipsis)]
+            return out
+        out = index_array(x, idx)  # advanced indexing makes a new tensor, contiguous as in PyTorch
         return out if out.flags.c_contiguous else np.array(out, order="C")
 
     @staticmethod
@@ -30,7 +73,7 @@ class GetItem(Function):
         if _is_basic(idx):
             out[idx] = g
         else:
-            np.add.at(out, idx, g)
+            np.add.at(*index_parts(out, idx), g)
         return out, None
 
     @staticmethod
@@ -42,36 +85,47 @@ class GetItem(Function):
 
 
 class IndexPut(Function):
-    """out = x with out[idx] = value (accumulate=True adds instead)."""
+    """out = x with out[idx] = value (accumulate=True adds instead).
+
+    value broadcasts to out[idx] as in PyTorch, leading dims of size 1 beyond out[idx]'s included.
+    """
 
     @staticmethod
     def forward(ctx, x, value, idx, accumulate):
         out = x.copy()
         value = np.asarray(value, dtype=x.dtype)
+        target, sub = index_parts(out, idx)
         if accumulate:
-            np.add.at(out, idx, value)
+            np.add.at(target, sub, value)
         else:
-            out[idx] = value
-        ctx.c = (idx, accumulate)
+            target[sub] = value
+        ctx.c = (idx, accumulate, value.ndim)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        idx, accumulate = ctx.c
+        idx, accumulate, value_ndim = ctx.c
         gx = g
         if not accumulate and ctx.needs_input_grad[0]:
             gx = g.copy()
-            gx[idx] = 0
-        gv = g[idx] if ctx.needs_input_grad[1] else None  # the engine sums it down to value's shape
+            target, sub = index_parts(gx, idx)
+            target[sub] = 0
+        gv = None
+        if ctx.needs_input_grad[1]:   # the engine sums it down to value's shape
+            gv = index_array(g, idx)
+            gv = gv.reshape((1,) * (value_ndim - gv.ndim) + gv.shape)
         return gx, gv, None, None
 
     @staticmethod
     def graph_backward(ctx, saved, g):
-        idx, accumulate = ctx.c
+        idx, accumulate, value_ndim = ctx.c
         gx = g
         if not accumulate and ctx.needs_input_grad[0]:
             gx = IndexPut.apply(g, np.zeros((), g._data.dtype), idx, False)
-        gv = GetItem.apply(g, idx) if ctx.needs_input_grad[1] else None
+        gv = None
+        if ctx.needs_input_grad[1]:
+            gv = GetItem.apply(g, idx)
+            gv = gv.reshape((1,) * (value_ndim - gv.ndim) + tuple(gv.shape))
         return gx, gv, None, None
 
 
@@ -463,3 +517,60 @@ class MaskedSelect(Function):
 
         mask = ctx.c[1]
         return LinearMap.apply(g, MaskedSelect.backward, ctx, 0, lambda gg: MaskedSelect.apply(gg, mask)), None
+
+
+def strided_view(x, shape, strides):
+    """The view of ``x``'s memory with ``shape`` and byte ``strides`` that starts at ``x``'s first element.
+
+    Writable where ``x`` is. Built on the array owning the memory, so its chain of bases ends there as for
+    any NumPy view and writes through it count for ``x``'s version (``as_strided``'s base would not).
+    """
+    owner = x
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    try:
+        out = np.ndarray(shape, x.dtype, buffer=owner, offset=x.ctypes.data - owner.ctypes.data, strides=strides)
+    except (TypeError, ValueError, BufferError):  # memory NumPy does not hand out as one buffer
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+    if not x.flags.writeable:
+        out.flags.writeable = False
+    return out
+
+
+class Unfold(Function):
+    """x.unfold(dim, size, step): the windows of ``size`` elements every ``step`` along ``dim``, a view of x.
+
+    out[..., i, ..., j] = x[..., i * step + j, ...] (the window's elements on a new last dim); the gradient
+    adds every window back into place.
+
+    Example:
+        >>> import npgrad
+        >>> npgrad.arange(5.0).unfold(0, 2, 2)
+        tensor([[0., 1.],
+                [2., 3.]])
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.c = (x.shape, dim, size, step)
+        n = (x.shape[dim] - size) // step + 1
+        st = x.strides
+        return strided_view(x, x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,),
+                            st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dim, size, step = ctx.c
+        out = np.zeros(shape, dtype=g.dtype)
+        n = g.shape[dim]
+        for j in range(size):   # offset j of every window: x[j], x[j + step], ... along dim
+            out[(slice(None),) * dim + (slice(j, j + (n - 1) * step + 1, step),)] += g[..., j]
+        return out, None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..autograd.graph import LinearMap
+
+        _, dim, size, step = ctx.c
+        return LinearMap.apply(g, Unfold.backward, ctx, 0, lambda gg: Unfold.apply(gg, dim, size, step)), \
+            None, None, None

@@ -776,7 +776,7 @@ def diag(input, diagonal=0):
     if input.ndim == 1:
         return DiagEmbed.apply(input, diagonal, 0, 1)
     if input.ndim == 2:
-        return input.diagonal(diagonal)
+        return input.diagonal(diagonal).clone()   # a copy, as PyTorch's diag (diagonal() is a view)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 

@@ -309,16 +309,31 @@ class LogSoftmax(Function):
         return g - saved.output(0, y).exp() * g.sum(ctx.dim, keepdim=True), None
 
 
+_CUM_ACC = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
+
+
+def cumulative(fn, x, axis):
+    """``np.cumsum`` or ``np.cumprod`` as PyTorch's CPU kernel runs them: the running value kept in the
+    accumulate type (float64 for float32, float32 for float16; integers wrap in their own type), each
+    output rounded to ``x``'s type."""
+    acc = _CUM_ACC.get(x.dtype, x.dtype)
+    if x.ndim == 0:  # a 0-dim tensor stays 0-dim
+        return fn(x.reshape(1), dtype=acc).astype(x.dtype).reshape(())
+    return _c(fn(x, axis=axis, dtype=acc).astype(x.dtype, copy=False))
+
+
 class CumSum(Function):
+    """Running sums along ``dim``; the gradient is the reversed running sum of ``g``."""
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return _c(np.cumsum(x, axis=dim))
+        return cumulative(np.cumsum, x, dim)
 
     @staticmethod
     def backward(ctx, g):
         d = ctx.dim
-        return np.flip(np.cumsum(np.flip(g, d), axis=d), d), None
+        return np.flip(cumulative(np.cumsum, np.flip(g, d), d), d), None
 
     @staticmethod
     def graph_backward(ctx, saved, g):
@@ -329,7 +344,7 @@ class CumSum(Function):
 class CumProd(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        y = _c(np.cumprod(x, axis=dim))
+        y = cumulative(np.cumprod, x, dim)
         ctx.c = (x, y, dim)
         return y
 
@@ -338,7 +353,7 @@ class CumProd(Function):
         x, y, d = ctx.c
         # reference formula valid for non-zero inputs; zeros use the exact O(n^2) path
         if np.all(x != 0):
-            return np.flip(np.cumsum(np.flip(g * y, d), axis=d), d) / x, None
+            return np.flip(cumulative(np.cumsum, np.flip(g * y, d), d), d) / x, None
         xm = np.moveaxis(x, d, -1)
         gm = np.moveaxis(g, d, -1)
         n = xm.shape[-1]

@@ -228,10 +228,28 @@ class Pad(Function):
 
 
 class Diagonal(Function):
+    """x.diagonal(offset, dim1, dim2): out[..., i] = x[..., i, i + offset] (dims dim1, dim2), a view of x.
+
+    As in PyTorch, writes into the diagonal reach x (NumPy's diagonal is a read-only view; this one is
+    writable where x is).
+
+    Example:
+        >>> import npgrad
+        >>> K = npgrad.zeros(2, 2)
+        >>> K.diagonal().add_(1.0)
+        tensor([1., 1.])
+        >>> K
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+
     @staticmethod
     def forward(ctx, x, offset, dim1, dim2):
         ctx.c = (x.shape, offset, dim1, dim2)
-        return np.diagonal(x, offset, dim1, dim2).copy()
+        out = np.diagonal(x, offset, dim1, dim2)
+        if x.flags.writeable:
+            out.flags.writeable = True
+        return out
 
     @staticmethod
     def backward(ctx, g):

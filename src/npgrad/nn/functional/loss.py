@@ -26,6 +26,8 @@ Where PyTorch's behaviour is surprising we match it:
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import math
 import warnings
 
@@ -46,6 +48,41 @@ __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_ent
 
 
 # =========================================================================== reduction
+def _node_name(name):
+    """Name a loss's output node as PyTorch's own loss op names it, so ``print(loss)`` shows
+    ``grad_fn=<MseLossBackward0>``. ``name`` is the name, or a function of the call's arguments giving it
+    (``None`` where PyTorch composes the loss from other ops and our node's own name is already its)."""
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def named(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            if isinstance(out, Tensor) and out._node is not None:
+                if callable(name):
+                    call = signature.bind(*args, **kwargs)
+                    call.apply_defaults()
+                    label = name(call.arguments)
+                else:
+                    label = name
+                if label is not None:
+                    out._node.label = label
+            return out
+        return named
+    return decorate
+
+
+def _nll_node(a):
+    """PyTorch's node of an NLL loss: 2-d kernels for spatial inputs (a 3-d input goes through 4-d and back)."""
+    ndim = a["input"].ndim
+    reduction = _resolve_reduction(a.get("size_average"), a.get("reduce"), a["reduction"])
+    if a.get("label_smoothing", 0.0) > 0:
+        return "AddBackward0"
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if ndim != 4 and reduction == "none" else "NllLoss2DBackward0"
+
+
 def _legacy_reduction(size_average, reduce, emit_warning=True):
     """PyTorch's ``_Reduction.legacy_get_string``: the old flag pair as a ``reduction``."""
     if size_average is None:
@@ -178,6 +215,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(loss, _check_reduction(reduction))
 
 
+@_node_name(lambda a: "MseLossBackward0" if a["weight"] is None else None)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     r"""Mean squared error :math:`\ell_i = w_i (x_i - y_i)^2`.
 
@@ -198,6 +236,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _reduce(loss, _check_reduction(reduction))
 
 
+@_node_name(lambda a: "HuberLossBackward0" if a["weight"] is None else None)
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     r"""Huber loss: quadratic near zero, linear beyond ``delta``.
 
@@ -226,6 +265,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, _check_reduction(reduction))
 
 
+@_node_name(lambda a: "SmoothL1LossBackward0" if a["beta"] != 0 else None)
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     r"""Smooth L1 loss: :math:`\tfrac12 d^2 / \beta` for :math:`|d| < \beta`, else :math:`|d| - \tfrac12 \beta`.
 
@@ -294,6 +334,7 @@ def _check_bounds(target_array, n_classes, ignore_index):
         raise IndexError(f"Target {int(target_array[bad].flat[0])} is out of bounds.")
 
 
+@_node_name(_nll_node)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     r"""Negative log-likelihood of log-probabilities ``input`` at class indices ``target``.
 
@@ -522,6 +563,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     out = _FusedCrossEntropy.apply(logits, rows, w, int(ignore_index), smoothing, reduction)
     if reduction == "none":
         out = out.reshape(tuple(target.shape) if input.ndim != 1 else ())
+    if out._node is not None:     # PyTorch's node: its NLL loss's (or the smoothing's sum)
+        out._node.label = _nll_node({"input": input, "reduction": reduction, "label_smoothing": smoothing})
     return out
 
 
@@ -566,6 +609,7 @@ class _BinaryCrossEntropy(Function):
         return gx, gy, None
 
 
+@_node_name("BinaryCrossEntropyBackward0")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     r"""Binary cross-entropy of probabilities: :math:`\ell_i = -w_i [y_i \log x_i + (1 - y_i) \log(1 - x_i)]`.
 
@@ -589,6 +633,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction)
 
 
+@_node_name("BinaryCrossEntropyWithLogitsBackward0")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     r"""Binary cross-entropy on logits, in the stable log-sigmoid form.
@@ -832,6 +877,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 
 # =========================================================================== margin losses
+@_node_name("SoftMarginLossBackward0")
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""Two-class logistic loss :math:`\ell_i = \log(1 + e^{-y_i x_i})`, :math:`y_i \in \{-1, 1\}`.
 
@@ -872,6 +918,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     raise ValueError(reduction + " is not valid")
 
 
+@_node_name("MultilabelMarginLossBackward0")
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""Multi-class multi-label hinge loss.
 
@@ -917,6 +964,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+@_node_name("MultiMarginLossBackward0")
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     r"""Multi-class hinge loss.
