@@ -16,8 +16,8 @@ import numpy as np
 
 from . import _dtype as D
 from . import _layout, memory
-from .autograd.grad_mode import is_grad_enabled, no_grad
-from .autograd.versions import bump as _bump_version, modified as _versions_modified
+from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled, no_grad
+from .autograd.versions import alias as _alias_memory, bump as _bump_version, modified as _versions_modified
 
 
 class device:
@@ -199,6 +199,10 @@ class Tensor:
 
     __array_priority__ = 1000
     _is_param = False
+    # an inference tensor: True for one made inside inference_mode (or a view of one), which has no version
+    # counter and refuses in-place writes outside the mode; _COUNTED for .data / detach() of one made outside
+    # the mode, which has a counter (as in PyTorch); set on the instance, False for every other tensor
+    _inference = False
 
     def __init__(self, *args, **kwargs):
         # torch.Tensor(data) / torch.Tensor(2, 3): float tensors of the default dtype
@@ -219,6 +223,15 @@ class Tensor:
         self._hooks = None
         self._post_acc_hooks = None
 
+    _init_plain = _init
+
+    def _init_checking_inference(self, data, requires_grad=False):
+        """``_init`` while an inference_mode block runs somewhere: a tensor made in this thread's block is an
+        inference tensor (views of ordinary tensors are made ordinary again by the ops that make them)."""
+        self._init_plain(data, requires_grad)
+        if is_inference_mode_enabled():
+            self._inference = True
+
     @classmethod
     def _wrap(cls, data, requires_grad=False):
         t = object.__new__(Tensor)
@@ -238,6 +251,8 @@ class Tensor:
     def requires_grad(self, value):
         if value and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if value and self._inference:
+            _check_inference_requires_grad()
         if self._node is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables." if value else
                                "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -247,11 +262,22 @@ class Tensor:
 
     @property
     def data(self):
-        return Tensor._wrap(self._data)
+        """This tensor's values as a tensor outside the graph, with a version counter of its own (PyTorch's
+        ``.data``): writing through it is not checked against what backward saved, unlike ``detach()``."""
+        out = Tensor._wrap(_alias_memory(self._data))
+        if self._inference or out._inference:
+            out._inference = _detached_inference(self)
+        return out
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        """Make this tensor use ``value``'s memory (shape and dtype included), keeping its own version counter."""
+        from .autograd.versions import version
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+        self._data = _alias_memory(value._data, version(self._data))
 
     @property
     def shape(self):
@@ -289,7 +315,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._node
+        node = self._node
+        return node if node is None else node._named()
 
     @property
     def is_sparse(self):
@@ -304,6 +331,8 @@ class Tensor:
     def _version(self):
         """How many in-place writes this tensor's memory has seen (shared with its views and base)."""
         from .autograd.versions import version
+        if self._inference is True:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return version(self._data)
 
     @property
@@ -530,7 +559,10 @@ class Tensor:
         return Clone.apply(self, _layout.check(memory_format, "clone") or _layout.preserve_format)
 
     def detach(self):
-        return Tensor._wrap(self._data)
+        out = Tensor._wrap(self._data)
+        if self._inference or out._inference:   # an inference tensor only if this one is
+            out._inference = _detached_inference(self)
+        return out
 
     def detach_(self):
         self._node = None
@@ -540,6 +572,8 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self._inference:
+            _check_inference_requires_grad()
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
                                "use a computed variable in a subgraph that doesn't require differentiation "
@@ -635,25 +669,36 @@ class Tensor:
         return _bapply(Div, _as_operand(other, dt), _as_operand(self, dt))
 
     def __floordiv__(self, other):
-        dt = result_type(self, other)
-        return Tensor._wrap(np.floor_divide(self._data.astype(dt), _raw(other)).astype(dt))
+        return _division(np.floor_divide, "div_floor", self, other)
 
     def __rfloordiv__(self, other):
-        dt = result_type(self, other)
-        return Tensor._wrap(np.floor_divide(_raw(other), self._data.astype(dt)).astype(dt))
+        return _division(np.floor_divide, "div_floor", other, self)
 
     def __mod__(self, other):
-        dt = result_type(self, other)
-        return Tensor._wrap(np.mod(self._data.astype(dt), _raw(other)).astype(dt))
+        return _division(_remainder, "remainder", self, other)
+
+    def __rmod__(self, other):
+        return _division(_remainder, "remainder", other, self)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
 
     def remainder(self, other):
         """``self - floor(self / other) * other``: the result has the sign of ``other``."""
-        return self % other
+        out = self % other
+        if out is NotImplemented:
+            raise TypeError(f"remainder(): argument 'other' must be Tensor or Number, not {type(other).__name__}")
+        return out
 
     def fmod(self, other):
         """``self - trunc(self / other) * other``: the result has the sign of ``self``."""
-        dt = result_type(self, other)
-        return Tensor._wrap(np.asarray(np.fmod(self._data.astype(dt), _raw(other))).astype(dt))
+        out = _division(np.fmod, "fmod", self, other)
+        if out is NotImplemented:
+            raise TypeError(f"fmod(): argument 'other' must be Tensor or Number, not {type(other).__name__}")
+        return out
 
     def floor_divide(self, other):
         return self // other
@@ -733,11 +778,10 @@ class Tensor:
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
             return NotImplemented
         if isinstance(other, (Tensor, numbers.Number)) and not isinstance(other, np.generic):
-            # compared in PyTorch's promoted type: a float32 tensor meets 0.3 as float32(0.3)
-            dt = result_type(self, other)
-            if dt.kind == "f":
-                a = self if self._data.dtype == dt else Tensor._wrap(self._data.astype(dt))
-                return _elementwise(fn, a, np.asarray(_raw(other), dtype=dt))
+            # compared in PyTorch's promoted type: a float32 tensor meets 0.3 as float32(0.3), and a Python int
+            # wraps into an integer type as PyTorch's scalars do (a uint8 tensor meets -1 as 255)
+            a, b = _promoted_operands(self, other)
+            return _on_arrays(fn, a, b)
         return _elementwise(fn, self, other)
 
     def __eq__(self, other):
@@ -759,13 +803,17 @@ class Tensor:
         return self._cmp(other, np.greater_equal)
 
     def _bitwise(self, other, fn, name):
+        if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
+            return NotImplemented
         for x in (self, other):
             kind = _raw(x).dtype.kind if isinstance(x, (Tensor, np.ndarray)) else \
                 ("f" if isinstance(x, float) else "i")
             if kind == "f":
                 dt = _raw(x).dtype if isinstance(x, (Tensor, np.ndarray)) else D.get_default_dtype().np
                 raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_scalar_name(dt)}\'')
-        return _elementwise(fn, self, other)
+        # in PyTorch's promoted type, a Python int wrapped into it: uint8 & 257 is uint8 & 1
+        a, b = _promoted_operands(self, other)
+        return _on_arrays(fn, a, b)
 
     def __and__(self, other):
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
@@ -837,16 +885,17 @@ class Tensor:
     sgn = sign
 
     def floor(self):
-        return _zero_grad_op(self, np.floor)
+        return _labelled(_zero_grad_op(self, np.floor), True, "FloorBackward0")
 
     def ceil(self):
-        return _zero_grad_op(self, np.ceil)
+        return _labelled(_zero_grad_op(self, np.ceil), True, "CeilBackward0")
 
     def round(self, decimals=0):
-        return _zero_grad_op(self, lambda a: np.round(a, decimals))
+        return _labelled(_zero_grad_op(self, lambda a: np.round(a, decimals)), True,
+                         "RoundBackward1" if decimals else "RoundBackward0")
 
     def trunc(self):
-        return _zero_grad_op(self, np.trunc)
+        return _labelled(_zero_grad_op(self, np.trunc), True, "TruncBackward0")
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         return Tensor._wrap(np.nan_to_num(self._data, nan=nan, posinf=posinf, neginf=neginf))
@@ -870,9 +919,12 @@ class Tensor:
     def div(self, other, rounding_mode=None):
         if rounding_mode is None:
             return self / other
-        out = self._data / _raw(other)
-        out = np.floor(out) if rounding_mode == "floor" else np.trunc(out)
-        return Tensor._wrap(out.astype(result_type(self, other)))
+        if rounding_mode == "floor":
+            return _division(np.floor_divide, "div_floor", self, other)
+        if rounding_mode == "trunc":
+            return _division(_truncated_division, "div_trunc", self, other)
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
 
     divide = div
     true_divide = __truediv__
@@ -896,7 +948,7 @@ class Tensor:
             raise
 
     def square(self):
-        return self * self
+        return _labelled(self * self, True, "PowBackward0")
 
     def neg(self):
         return -self
@@ -904,7 +956,7 @@ class Tensor:
     negative = neg
 
     def reciprocal(self):
-        return 1.0 / self
+        return _labelled(1.0 / self, True, "ReciprocalBackward0")
 
     def exp(self):
         from .ops.elementwise import Exp
@@ -919,10 +971,10 @@ class Tensor:
         return Log.apply(_floatify(self))
 
     def log2(self):
-        return self.log() / float(np.log(2.0))
+        return _labelled(self.log() / float(np.log(2.0)), True, "Log2Backward0")
 
     def log10(self):
-        return self.log() / float(np.log(10.0))
+        return _labelled(self.log() / float(np.log(10.0)), True, "Log10Backward0")
 
     def log1p(self):
         from .ops.elementwise import Log1p
@@ -933,7 +985,7 @@ class Tensor:
         return Sqrt.apply(_floatify(self))
 
     def rsqrt(self):
-        return 1.0 / self.sqrt()
+        return _labelled(1.0 / self.sqrt(), True, "RsqrtBackward0")
 
     def abs(self):
         from .ops.elementwise import Abs
@@ -1001,10 +1053,10 @@ class Tensor:
         return Lerp.apply(_as_operand(self, dt), _as_operand(end, dt), _as_operand(weight, dt))
 
     def addcmul(self, t1, t2, value=1):
-        return self + value * t1 * t2
+        return _labelled(self + value * t1 * t2, True, "AddcmulBackward0")
 
     def addcdiv(self, t1, t2, value=1):
-        return self + value * t1 / t2
+        return _labelled(self + value * t1 / t2, True, "AddcdivBackward0")
 
     def where(self, condition, other):
         return where(condition, self, other)
@@ -1021,7 +1073,7 @@ class Tensor:
             if value.ndim:
                 raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                    f"with {value.ndim} dimension(s).")
-            return MaskedFill.apply(self, m, value.to(self.dtype))
+            return _labelled(MaskedFill.apply(self, m, value.to(self.dtype)), True, "MaskedFillBackward1")
         return MaskedFill.apply(self, m, value)
 
     def masked_select(self, mask):
@@ -1037,7 +1089,7 @@ class Tensor:
         return _labelled(Sum.apply(x, normalize_dims(dim, self.ndim), keepdim), dim is not None, "SumBackward1")
 
     def nansum(self, dim=None, keepdim=False):
-        return self.masked_fill(self.isnan(), 0).sum(dim, keepdim)
+        return _labelled(self.masked_fill(self.isnan(), 0).sum(dim, keepdim), True, "NansumBackward0")
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         from .ops.reduce import Mean, normalize_dims
@@ -1083,13 +1135,14 @@ class Tensor:
             flat = self.reshape(-1)
             if flat.numel() == 0:
                 return Tensor._wrap(np.array(np.nan, dtype=self._data.dtype))
-            return flat[int(_median_index(flat._data, 0))]
+            return _labelled(flat[int(_median_index(flat._data, 0))], True, "MedianBackward0")
         values, indices = self._kth(None, dim, keepdim)
-        return _Median(values, indices)
+        return _Median(_labelled(values, True, "MedianBackward1"), indices)
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The ``k``-th smallest element (counting from 1) along ``dim``, and its index."""
-        return _KthValue(*self._kth(k, dim, keepdim))
+        values, indices = self._kth(k, dim, keepdim)
+        return _KthValue(_labelled(values, True, "KthvalueBackward0"), indices)
 
     def _kth(self, k, dim, keepdim):
         d = _wrap_dim(dim, self.ndim) if self.ndim else 0
@@ -1105,11 +1158,13 @@ class Tensor:
 
     def cummax(self, dim):
         """Running maximum along ``dim`` and where it was reached (the latest index on ties); NaN propagates."""
-        return _CumMax(*self._running(dim, np.maximum))
+        values, indices = self._running(dim, np.maximum)
+        return _CumMax(_labelled(values, True, "CummaxBackward0"), indices)
 
     def cummin(self, dim):
         """Running minimum along ``dim`` and where it was reached (the latest index on ties); NaN propagates."""
-        return _CumMin(*self._running(dim, np.minimum))
+        values, indices = self._running(dim, np.minimum)
+        return _CumMin(_labelled(values, True, "CumminBackward0"), indices)
 
     def _running(self, dim, ufunc):
         d = _wrap_dim(dim, self.ndim) if self.ndim else 0
@@ -1142,14 +1197,16 @@ class Tensor:
         values = src.gather(d, idx)
         if not keepdim or not self.ndim:
             values, idx = values.squeeze(d), idx.squeeze(d)
-        return _Mode(values, idx)
+        return _Mode(_labelled(values, True, "ModeBackward0"), idx)
 
     def aminmax(self, *, dim=None, keepdim=False):
         """``(min, max)`` of all elements or along ``dim``."""
         if dim is None:
-            return _AMinMax(self.amin(keepdim=keepdim) if keepdim else self.min(),
-                            self.amax(keepdim=keepdim) if keepdim else self.max())
-        return _AMinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+            low, high = (self.amin(keepdim=keepdim) if keepdim else self.min(),
+                         self.amax(keepdim=keepdim) if keepdim else self.max())
+        else:
+            low, high = self.amin(dim, keepdim), self.amax(dim, keepdim)
+        return _AMinMax(_labelled(low, True, "AminmaxBackward0"), _labelled(high, True, "AminmaxBackward0"))
 
     def min(self, dim=None, keepdim=False, *, other=None):
         return self._minmax(dim if other is None else other, keepdim, False)
@@ -1183,7 +1240,7 @@ class Tensor:
         return Var.apply(self, normalize_dims(dim, self.ndim), corr, keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return self.var(dim, unbiased, keepdim, correction).sqrt()
+        return _labelled(self.var(dim, unbiased, keepdim, correction).sqrt(), True, "StdBackward0")
 
     def logsumexp(self, dim, keepdim=False):
         from .ops.reduce import LogSumExp, normalize_dims
@@ -1241,8 +1298,9 @@ class Tensor:
     def sort(self, dim=-1, descending=False, stable=False):
         """Values and indices sorted along ``dim``; equal values keep their order, NaN counts as
         the largest value."""
+        name = "SortBackward1" if stable else "SortBackward0"
         if self.ndim == 0:
-            return _Sort(self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+            return _Sort(_labelled(self.clone(), True, name), Tensor._wrap(np.zeros((), np.int64)))
         d = _wrap_dim(dim, self.ndim)
         x = self._data
         if not descending:
@@ -1254,7 +1312,7 @@ class Tensor:
         else:
             idx = np.argsort(-x.astype(np.int64), axis=d, kind="stable")
         idx = Tensor._wrap(idx.astype(np.int64, copy=False))
-        return _Sort(self.gather(d, idx), idx)
+        return _Sort(_labelled(self.gather(d, idx), True, name), idx)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending, stable).indices
@@ -1266,7 +1324,7 @@ class Tensor:
         s = self.sort(d, descending=largest)
         sl = [builtins.slice(None)] * self.ndim
         sl[d] = builtins.slice(0, k)
-        return _TopK(s.values[tuple(sl)], s.indices[tuple(sl)])
+        return _TopK(_labelled(s.values[tuple(sl)], True, "TopkBackward0"), s.indices[tuple(sl)])
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         """Differences of neighbours along ``dim``, ``n`` times: ``x[1:] - x[:-1]`` (``x[1:] ^ x[:-1]`` for bool),
@@ -1305,7 +1363,11 @@ class Tensor:
         from .ops.shape import Reshape
         shape = _shape_arg(args if shape is None else (shape,))
         _check_reshape(self._data.size, shape)
-        return Reshape.apply(self, shape)
+        out = Reshape.apply(self, shape)
+        if out._node is not None and not self._data.flags.c_contiguous:   # PyTorch: a strided view, or a copy
+            out._node.label = "ReshapeAliasBackward0" if np.may_share_memory(out._data, self._data) \
+                else "UnsafeViewBackward0"
+        return out
 
     def view(self, *shape, size=None, dtype=None):
         """The same data seen with another shape; the strides must allow it without a copy."""
@@ -1319,10 +1381,10 @@ class Tensor:
             if not _viewable(self._data, _infer_shape(self._data.size, target)):
                 raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                                    "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-        return self.reshape(*shape)
+        return _labelled(self.reshape(*shape), True, "ViewBackward0")
 
     def view_as(self, other):
-        return self.reshape(other.shape)
+        return _labelled(self.reshape(other.shape), True, "ViewBackward0")
 
     def reshape_as(self, other):
         return self.reshape(other.shape)
@@ -1345,7 +1407,7 @@ class Tensor:
         axes = list(range(self.ndim))
         a, b = _wrap_dim(dim0, self.ndim), _wrap_dim(dim1, self.ndim)
         axes[a], axes[b] = axes[b], axes[a]
-        return self.permute(*axes)
+        return _labelled(self.permute(*axes), True, "TransposeBackward0")
 
     swapaxes = transpose
     swapdims = transpose
@@ -1353,7 +1415,7 @@ class Tensor:
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return _labelled(self.permute(*reversed(range(self.ndim))), True, "TBackward0")
 
     def movedim(self, source, destination):
         src = [source] if isinstance(source, int) else list(source)
@@ -1374,18 +1436,21 @@ class Tensor:
             dims = (dim,) if isinstance(dim, int) else tuple(dim)
             dims = {_wrap_dim(d, self.ndim) for d in dims} if self.ndim else set()
             shape = tuple(s for i, s in enumerate(self._data.shape) if not (i in dims and s == 1))
-        return self.reshape(shape) if shape != self._data.shape else self.reshape(shape)
+        kind = 0 if dim is None else 1 if isinstance(dim, int) else 2    # squeeze(), squeeze(dim), squeeze(dims)
+        return _labelled(self.reshape(shape), True, f"SqueezeBackward{kind}")
 
     def unsqueeze(self, dim):
         d = _wrap_dim(dim, self.ndim + 1)
         shape = list(self._data.shape)
         shape.insert(d, 1)
-        return self.reshape(shape)
+        return _labelled(self.reshape(shape), True, "UnsqueezeBackward0")
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
             return self.reshape(1)
         s, e = _wrap_dim(start_dim, self.ndim), _wrap_dim(end_dim, self.ndim)
+        if s == e:          # nothing to merge: the tensor itself, as in PyTorch
+            return self
         shape = self._data.shape
         return self.reshape(shape[:s] + (-1 if self.numel() else int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
@@ -1397,7 +1462,7 @@ class Tensor:
         if (-1 not in sizes and known != shape[d]) or (-1 in sizes and (known == 0 or shape[d] % known)):
             raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
                                f"({shape[d]}) in the input tensor")
-        return self.reshape(shape[:d] + sizes + shape[d + 1:])
+        return _labelled(self.reshape(shape[:d] + sizes + shape[d + 1:]), True, "ViewBackward0")
 
     def expand(self, *shape, size=None):
         from .ops.shape import Expand
@@ -1429,7 +1494,8 @@ class Tensor:
             x, d = self, _wrap_dim(dim, self.ndim)
         r = _raw(repeats)
         idx = np.repeat(np.arange(x.shape[d]), r)
-        return x.index_select(d, Tensor._wrap(idx.astype(np.int64)))
+        out = x.index_select(d, Tensor._wrap(idx.astype(np.int64)))
+        return _labelled(out, isinstance(repeats, int), "ViewBackward0")    # PyTorch: an expand and a reshape
 
     def flip(self, *args, dims=None):
         from .ops.shape import Flip
@@ -1448,11 +1514,11 @@ class Tensor:
 
     def tril(self, diagonal=0):
         from .ops.shape import Tri
-        return Tri.apply(self, diagonal, False)
+        return _labelled(Tri.apply(self, diagonal, False), True, "TrilBackward0")
 
     def triu(self, diagonal=0):
         from .ops.shape import Tri
-        return Tri.apply(self, diagonal, True)
+        return _labelled(Tri.apply(self, diagonal, True), True, "TriuBackward0")
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
         from .ops.shape import Diagonal
@@ -1472,10 +1538,12 @@ class Tensor:
             if builtins.sum(sizes) != n:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                    f"at dimension {d}), but got split_sizes={sizes}")
+        name = "SplitBackward0" if isinstance(split_size, int) else "SplitWithSizesBackward0"
         if len(sizes) == 1:
-            return (self.reshape(self.shape),) if not self.requires_grad else (self[(builtins.slice(None),) * (d + 1)],)
+            return (self.reshape(self.shape),) if not self.requires_grad else \
+                (_labelled(self[(builtins.slice(None),) * (d + 1)], True, name),)
         out = Split.apply(self, sizes, d)
-        return tuple(out)
+        return tuple(_labelled(o, o is out[0], name) for o in out)
 
     def chunk(self, chunks, dim=0):
         n = self._data.shape[_wrap_dim(dim, self.ndim)]
@@ -1498,17 +1566,18 @@ class Tensor:
         else:
             bounds = [0] + list(sections) + [n]
             sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-        return self.split(sizes, d)
+        pieces = self.split(sizes, d)     # PyTorch slices each piece
+        return tuple(_labelled(p, i == 0, "SliceBackward0") for i, p in enumerate(pieces))
 
     def unbind(self, dim=0):
         d = _wrap_dim(dim, self.ndim)
-        return tuple(p.squeeze(d) for p in self.split(1, d))
+        return tuple(_labelled(p.squeeze(d), True, "UnbindBackward0") for p in self.split(1, d))
 
     def narrow(self, dim, start, length):
         d = _wrap_dim(dim, self.ndim)
         sl = [builtins.slice(None)] * self.ndim
         sl[d] = builtins.slice(start, start + length)
-        return self[tuple(sl)]
+        return _labelled(self[tuple(sl)], True, "SliceBackward0")
 
     def select(self, dim, index):
         """The slice at ``index`` along ``dim`` (that dim removed): a view, a 0-d one for an element."""
@@ -1541,10 +1610,16 @@ class Tensor:
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, idx):
         from .ops.index import GetItem
-        return GetItem.apply(self, _index_arg(idx, self))
+        idx = _index_arg(idx, self)
+        out = GetItem.apply(self, idx)
+        if out._node is not None:
+            out._node.label = _index_node_name(idx, self._data.shape)
+        return out
 
     def __setitem__(self, idx, value):
         from .ops.index import IndexPut, index_parts
+        if self._inference is True:
+            _check_inference_write()
         items = tuple(idx) if isinstance(idx, tuple) or _sequence_as_tuple(idx) else (idx,)
         _check_mask_fill(_setitem_tensors(items), value)
         idx = _index_arg(idx, self)
@@ -1554,6 +1629,7 @@ class Tensor:
         try:
             if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
                 self._apply_inplace((lambda s, v: IndexPut.apply(s, v, idx, False), value))
+                _labelled(self, True, _setitem_node_name(idx, self._data.shape, value))
             else:
                 target, sub = index_parts(self._data, idx)
                 target[sub] = _raw(value)
@@ -1564,6 +1640,8 @@ class Tensor:
 
     def index_put_(self, indices, values, accumulate=False):
         from .ops.index import IndexPut
+        if self._inference is True:
+            _check_inference_write()
         if not accumulate:
             _check_mask_fill([i for i in indices if i is not None], values)
         idx = _put_indices(indices)
@@ -1595,8 +1673,8 @@ class Tensor:
         from .ops.index import Scatter
         if src is None:
             src = value
-        return Scatter.apply(self, _wrap_dim(dim, self.ndim), _raw(index),
-                             src if isinstance(src, Tensor) else src, reduce)
+        out = Scatter.apply(self, _wrap_dim(dim, self.ndim), _raw(index), src, reduce)
+        return _labelled(out, not isinstance(src, Tensor), "ScatterBackward1")     # a number scattered
 
     def scatter_add(self, dim, index, src):
         from .ops.index import ScatterAdd
@@ -1628,18 +1706,19 @@ class Tensor:
         shape = [1] * self.ndim
         if self.ndim:
             shape[d] = -1
-        return self.masked_fill(mask.reshape(shape), value)
+        return _labelled(self.masked_fill(mask.reshape(shape), value), True,
+                         "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0")
 
     def index_copy(self, dim, index, source):
         """A copy with the slices at ``index`` along ``dim`` replaced by those of ``source``."""
         from .ops.index import IndexPut
         d = _wrap_dim(dim, self.ndim)
         idx = (builtins.slice(None),) * d + (_raw(index),)
-        return IndexPut.apply(self, source, idx, False)
+        return _labelled(IndexPut.apply(self, source, idx, False), True, "IndexCopyBackward0")
 
     def take(self, index):
         """Elements of the flattened tensor at ``index`` (shaped like ``index``)."""
-        return self.reshape(-1)[_raw(index)]
+        return _labelled(self.reshape(-1)[_raw(index)], True, "TakeBackward0")
 
     def argwhere(self):
         return self.nonzero()
@@ -1660,7 +1739,7 @@ class Tensor:
     def bmm(self, mat2):
         if self.ndim != 3 or mat2.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
-        return matmul(self, mat2)
+        return _labelled(matmul(self, mat2), True, "BmmBackward0")
 
     def mv(self, vec):
         return matmul(self, vec)
@@ -1676,6 +1755,8 @@ class Tensor:
     # ------------------------------------------------------------------ in-place
     def _write(self, out):
         """Store ``out`` (a Tensor or an array) into this tensor's memory, with PyTorch's checks."""
+        if self._inference is True:
+            _check_inference_write()
         data = out._data if isinstance(out, Tensor) else np.asarray(out)
         if data.dtype != self._data.dtype and _category(data.dtype.kind) > _category(self._data.dtype.kind):
             raise RuntimeError(f"result type {_scalar_name(data.dtype)} can't be cast to the desired output type "
@@ -1693,6 +1774,8 @@ class Tensor:
 
     def _apply_inplace(self, compute):
         """In-place form of an out-of-place method (``add_`` from ``add``)."""
+        if self._inference is True:
+            _check_inference_write()
         if is_grad_enabled() and self.requires_grad:
             self._guard_leaf()
         if not is_grad_enabled() or not (self.requires_grad or _any_grad(compute)):
@@ -1819,6 +1902,8 @@ class Tensor:
 
     def copy_(self, src, non_blocking=False):
         """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        if self._inference is True:
+            _check_inference_write()
         if not isinstance(src, Tensor):
             src = tensor(src)
         shape = broadcast_shape(self._data.shape, src._data.shape)
@@ -1826,22 +1911,26 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(shape)}")
         if is_grad_enabled() and (self.requires_grad or src.requires_grad):
-            return self._apply_inplace((_overwrite, src))
+            return _labelled(self._apply_inplace((_overwrite, src)), True, "CopyBackwards")
         np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
         _bump_version(self._data)
         return self
 
     def zero_(self):
-        return self.fill_(0)
+        out = self.fill_(0)
+        return _labelled(out, is_grad_enabled() and self.requires_grad, "ZeroBackward0")
 
     def fill_(self, value):
         """Set every element to ``value`` (a number or a 0-d tensor)."""
+        if self._inference is True:
+            _check_inference_write()
         if isinstance(value, Tensor) and value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
                                "dimensions.")
         if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
-            return self._apply_inplace((lambda s, v: _overwrite(s, v if isinstance(v, Tensor) else
-                                                                 Tensor._wrap(np.asarray(v, s._data.dtype))), value))
+            out = self._apply_inplace((lambda s, v: _overwrite(s, v if isinstance(v, Tensor) else
+                                                                Tensor._wrap(np.asarray(v, s._data.dtype))), value))
+            return _labelled(out, True, "FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
         self._data[...] = _raw(value)
         _bump_version(self._data)
         return self
@@ -1876,6 +1965,8 @@ class Tensor:
         return bernoulli(self, p=p, generator=generator)
 
     def bernoulli_(self, p=0.5, generator=None):
+        if self._inference is True:
+            _check_inference_write()
         from . import _sampling
         from .random import gen
         if isinstance(p, Tensor):
@@ -1889,6 +1980,8 @@ class Tensor:
         return self
 
     def random_(self, low=None, high=None, generator=None):
+        if self._inference is True:
+            _check_inference_write()
         from . import _sampling
         from .random import _int_range, gen
         from . import _dtype as D
@@ -1905,6 +1998,8 @@ class Tensor:
         return self
 
     def exponential_(self, lambd=1.0, generator=None):
+        if self._inference is True:
+            _check_inference_write()
         from . import _sampling
         from .random import gen
         if not lambd > 0:
@@ -1915,7 +2010,10 @@ class Tensor:
         return self
 
     def _guard_leaf(self):
-        """PyTorch's errors for writing in place into a leaf that requires grad, or into a view of one."""
+        """PyTorch's errors for writing in place into an inference tensor outside inference mode, into a leaf
+        that requires grad, or into a view of one."""
+        if self._inference is True:
+            _check_inference_write()
         if is_grad_enabled() and self.requires_grad:
             if self.is_leaf:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -2431,16 +2529,17 @@ class Tensor:
         return self
 
     def squeeze_(self, dim=None):
-        return self._view_inplace(lambda s: s.squeeze(dim))
+        kind = 3 if dim is None else 4 if isinstance(dim, int) else 5     # PyTorch's in-place squeeze nodes
+        return self._view_inplace(lambda s: _labelled(s.squeeze(dim), True, f"SqueezeBackward{kind}"))
 
     def unsqueeze_(self, dim):
-        return self._view_inplace(lambda s: s.unsqueeze(dim))
+        return self._view_inplace(lambda s: _labelled(s.unsqueeze(dim), True, "UnsqueezeBackward1"))
 
     def t_(self):
-        return self._view_inplace(Tensor.t)
+        return self._view_inplace(lambda s: _labelled(s.t(), True, "TBackward1"))
 
     def transpose_(self, dim0, dim1):
-        return self._view_inplace(lambda s: s.transpose(dim0, dim1))
+        return self._view_inplace(lambda s: _labelled(s.transpose(dim0, dim1), True, "TransposeBackward1"))
 
     swapaxes_ = transpose_
     swapdims_ = transpose_
@@ -2742,8 +2841,8 @@ class Tensor:
         return self._data.size * self._data.itemsize
 
     def is_inference(self):
-        """Whether this is an inference tensor: ``False``, npgrad's ``inference_mode`` makes ordinary tensors."""
-        return False
+        """Whether this is an inference tensor: one made inside ``inference_mode()`` (or a view of one)."""
+        return bool(self._inference)
 
     def is_signed(self):
         """Whether the dtype is signed: floating and signed integer dtypes."""
@@ -3227,6 +3326,31 @@ def _any_grad(compute):
     return builtins.any(isinstance(a, Tensor) and a.requires_grad for a in compute[1:])
 
 
+_COUNTED = "inference tensor with a version counter"
+
+
+def _detached_inference(t):
+    """``Tensor._inference`` of ``t.detach()`` / ``t.data``: an inference tensor when ``t`` is one, with a
+    version counter of its own (so writable) when made outside inference mode."""
+    if not t._inference:
+        return False
+    return True if is_inference_mode_enabled() else _COUNTED
+
+
+def _check_inference_write():
+    """An inference tensor is being written in place: PyTorch's error outside inference mode."""
+    if not is_inference_mode_enabled():
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+                           "clone to get a normal tensor before doing inplace update.See "
+                           "https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
+def _check_inference_requires_grad():
+    """An inference tensor is asked to require grad: PyTorch's error outside inference mode."""
+    if not is_inference_mode_enabled():
+        raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+
+
 def _check_bool_sub(a, b):
     if _raw(a).dtype == np.bool_ and isinstance(b, (Tensor, np.ndarray)) and _raw(b).dtype == np.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -3240,6 +3364,83 @@ def _elementwise(fn, a, b):
     except ValueError:
         broadcast_shape(a._data.shape, np.shape(_raw(b)))
         raise
+
+
+def _promoted_operands(a, b):
+    """The arrays of ``a`` and ``b`` (Tensors, arrays or Python numbers, one a Tensor) in PyTorch's promoted dtype:
+    tensors cast (wrapping, as C++ casts do), a Python number read as PyTorch reads a scalar (``_as_operand``)."""
+    if isinstance(a, (np.ndarray, np.generic)):
+        a = Tensor._wrap(np.asarray(a))
+    if isinstance(b, (np.ndarray, np.generic)):
+        b = Tensor._wrap(np.asarray(b))
+    dt = result_type(a, b)
+    if isinstance(a, Tensor):
+        x = a._data if a._data.dtype == dt else a._data.astype(dt)
+    else:
+        x = _as_operand(a, dt)
+    if isinstance(b, Tensor):
+        y = b._data if b._data.dtype == dt else b._data.astype(dt)
+    else:
+        y = _as_operand(b, dt)
+    return x, y
+
+
+def _on_arrays(fn, a, b):
+    """``fn(a, b)`` on arrays as a new Tensor, with PyTorch's error for shapes that do not broadcast."""
+    try:
+        return Tensor._wrap(np.asarray(fn(a, b)))
+    except ValueError:
+        broadcast_shape(a.shape, b.shape)
+        raise
+
+
+def _division(fn, name, a, b):
+    """``fn(a, b)`` (``floor_divide``, ``_remainder``, ``fmod``, ``_truncated_division``) in PyTorch's promoted
+    dtype: an integer division by zero raises PyTorch's ``RuntimeError: ZeroDivisionError`` (no value is
+    produced), bool tensors are refused, and a float division by zero gives IEEE's inf or NaN. The remainders
+    of a floating tensor are differentiable (``ops/division.py``)."""
+    if not isinstance(a if isinstance(b, Tensor) else b, (Tensor, numbers.Number, np.ndarray, np.generic)):
+        return NotImplemented
+    x, y = _promoted_operands(a, b)
+    kind = x.dtype.kind
+    if kind == "b":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+    if kind == "f":
+        if name in ("remainder", "fmod") and isinstance(a, Tensor) and is_grad_enabled() \
+                and (a.requires_grad or isinstance(b, Tensor) and b.requires_grad):
+            from .ops.division import Fmod, Remainder
+            out = (Remainder if name == "remainder" else Fmod).apply(_as_operand(a, x.dtype), _as_operand(b, x.dtype))
+            return _labelled(out, isinstance(b, Tensor),
+                             "RemainderBackward1" if name == "remainder" else "FmodBackward1")
+        with np.errstate(all="ignore"):     # x / 0 is inf or NaN, silently
+            return _on_arrays(fn, x, y)
+    if not y.all() and 0 not in broadcast_shape(x.shape, y.shape):
+        raise RuntimeError("ZeroDivisionError")
+    if kind == "i" and fn is not _remainder and fn is not np.fmod and (y < 0).any():
+        with np.errstate(over="ignore"):    # the most negative integer // -1 wraps, silently
+            return _on_arrays(fn, x, y)
+    return _on_arrays(fn, x, y)
+
+
+def _remainder(x, y):
+    """PyTorch's ``remainder``: ``x - floor(x / y) * y`` (the sign of ``y``); a zero of floats with the sign of
+    ``x`` (``fmod``'s zero, where NumPy's ``mod`` gives ``y``'s sign)."""
+    r = np.remainder(x, y)
+    if x.dtype.kind == "f":
+        zero = r == 0
+        if zero.any():
+            r = np.where(zero, np.copysign(r, x), r)
+    return r
+
+
+def _truncated_division(x, y):
+    """``x / y`` rounded towards zero, exact for integers (``trunc`` of the float quotient otherwise)."""
+    if x.dtype.kind == "f":
+        return np.trunc(x / y)
+    q = np.floor_divide(x, y)
+    if x.dtype.kind == "i":     # floor and trunc differ for an inexact negative quotient
+        q = q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0))).astype(x.dtype)
+    return q
 
 
 def _floatify(t):
@@ -3267,6 +3468,63 @@ def _labelled(out, when, label):
     if when and out._node is not None:
         out._node.label = label
     return out
+
+
+def _index_node_name(idx, shape):
+    """PyTorch's node for ``x[idx]`` (``idx`` as :func:`_index_arg` gives it): the last view op of its basic
+    indexing (an int selects, a slice slices, None unsqueezes; a full slice inside a tuple is skipped, and an
+    index of nothing else is an alias), or ``IndexBackward0`` for any advanced index."""
+    if type(idx) is int:
+        return "SelectBackward0"
+    if not isinstance(idx, tuple):
+        if isinstance(idx, builtins.slice):
+            return "SliceBackward0"
+        if idx is None:
+            return "UnsqueezeBackward0"
+        return "AliasBackward0" if idx is Ellipsis else "SelectBackward0" if _is_int(idx) else "IndexBackward0"
+    name, dim = "AliasBackward0", 0
+    for it in idx:
+        kind = type(it)
+        if kind is builtins.slice:
+            if (it.start is not None or it.stop is not None or it.step is not None) and not _full_slice(it, shape[dim]):
+                name = "SliceBackward0"
+            dim += 1
+        elif kind is int or _is_int(it):
+            name, dim = "SelectBackward0", dim + 1
+        elif it is None:
+            name = "UnsqueezeBackward0"
+        elif it is Ellipsis:
+            dim += len(shape) - builtins.sum(1 for i in idx if i is not None and i is not Ellipsis)
+        else:
+            return "IndexBackward0"
+    return name
+
+
+def _full_slice(it, size):
+    """Whether slice ``it`` takes all ``size`` elements in order (PyTorch's indexing skips it then)."""
+    try:
+        return it.indices(size) == (0, size, 1)
+    except TypeError:       # bounds given as tensors
+        return False
+
+
+def _setitem_node_name(idx, shape, value):
+    """PyTorch's node for ``x[idx] = value``: the write of a view into its base (``CopySlices``) when the
+    index has a basic part that is not the whole tensor, ``IndexPutBackward0`` for advanced indices alone,
+    ``fill_``'s or ``copy_``'s node for an index that takes everything."""
+    if not isinstance(idx, tuple):
+        if isinstance(idx, (np.ndarray, bool)):
+            return "IndexPutBackward0"
+        if idx is not Ellipsis and not isinstance(idx, builtins.slice):
+            return "CopySlices"     # x[0] = v, x[None] = v, or ints with advanced indices (two steps)
+        idx = (idx,)
+    advanced = [isinstance(it, (np.ndarray, bool)) for it in idx]
+    basic = tuple(builtins.slice(None) if a else it for it, a in zip(idx, advanced))
+    if _index_node_name(basic, shape) != "AliasBackward0":
+        return "CopySlices"
+    if builtins.any(advanced):
+        return "IndexPutBackward0"
+    return "CopyBackwards" if isinstance(value, Tensor) and value.ndim else "FillBackward3"
 
 
 def _wrap_dim(dim, ndim):
@@ -4318,7 +4576,9 @@ def _walk(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate,
             array, seen, now = changed
             raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
                                f"inplace operation: [{Tensor._wrap(array).type()} {list(array.shape)}], which is "
-                               f"saved by {node.name()}, is at version {now}; expected version {seen} instead.")
+                               f"saved by {node.name()}, is at version {now}; expected version {seen} instead. Hint: "
+                               "enable anomaly detection to find the operation that failed to compute its gradient, "
+                               "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
         if graph:
             in_grads = _graph.node_backward(node, out_grads)     # summed to shape and cast already
         else:

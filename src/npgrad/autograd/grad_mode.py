@@ -2,7 +2,9 @@
 
 Each mode is a context manager and a decorator, as in PyTorch. Decorating a generator
 function applies the mode each time the generator runs, between its ``yield``s, and
-restores the caller's mode while the caller runs. The anomaly-detection switches
+restores the caller's mode while the caller runs. Inside ``inference_mode()`` nothing is
+recorded, even under ``enable_grad()``, and the tensors created are inference tensors
+(``Tensor.is_inference()``) with PyTorch's restrictions outside the mode. The anomaly-detection switches
 (``set_detect_anomaly``, ``detect_anomaly``) are kept as flags only: npgrad's backward
 records no forward traces and adds no NaN checks.
 """
@@ -15,6 +17,9 @@ import threading
 import warnings
 
 _state = threading.local()
+
+# [inference_mode(True) blocks running now, in any thread; whether one ever ran (inference tensors may exist)]
+_inference_state = [0, False]
 
 
 def is_grad_enabled() -> bool:
@@ -121,9 +126,18 @@ class enable_grad(_GradMode):
 class inference_mode:
     """Inference mode on (``mode=True``) or off inside the block, or the decorated function.
 
-    Inside ``inference_mode()`` gradient recording is off, as in ``no_grad``;
-    ``inference_mode(False)`` turns it back on. npgrad has no separate inference
-    tensors, so the only other effect is ``is_inference_mode_enabled()``.
+    Inside ``inference_mode()`` gradient recording is off, as in ``no_grad``, and stays off under
+    ``enable_grad()``; ``inference_mode(False)`` turns it back on. Tensors created inside are
+    inference tensors (``is_inference()``; views of ordinary tensors stay ordinary): outside the mode
+    they refuse in-place updates and ``requires_grad_()``, and an op recorded for backward refuses to
+    save them, with PyTorch's errors.
+
+    Example:
+        >>> import npgrad
+        >>> with npgrad.inference_mode():
+        ...     y = npgrad.ones(2) * 2
+        >>> y.is_inference(), y.requires_grad
+        (True, False)
     """
 
     def __new__(cls, mode=True):
@@ -138,10 +152,19 @@ class inference_mode:
         self._prev = (is_grad_enabled(), is_inference_mode_enabled())
         _set(not self.mode)
         _state.inference = bool(self.mode)
+        if self.mode:
+            _inference_state[0] += 1
+            _inference_state[1] = True
+            if _inference_state[0] == 1:
+                _mark_new_tensors(True)
 
     def __exit__(self, *exc):
         _set(self._prev[0])
         _state.inference = self._prev[1]
+        if self.mode:
+            _inference_state[0] -= 1
+            if _inference_state[0] == 0:
+                _mark_new_tensors(False)
         return False
 
     def __call__(self, fn):
@@ -149,6 +172,13 @@ class inference_mode:
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+def _mark_new_tensors(on: bool) -> None:
+    """While some inference_mode block runs, tensors check the mode when created (see ``Tensor._init``)."""
+    from ..tensor import Tensor
+
+    Tensor._init = Tensor._init_checking_inference if on else Tensor._init_plain
 
 
 class set_grad_enabled:

@@ -7,6 +7,11 @@ backward, the counters of the arrays its context holds are noted; if one has mov
 the time its backward runs, the saved values are no longer those of the forward pass
 and the engine raises PyTorch's error instead of returning a wrong gradient.
 
+:func:`alias` gives memory a second owner with a counter of its own: PyTorch's ``.data``
+shares the storage of its tensor but not its version counter, so writing through it is
+not counted against the values the graph saved (and ``.data``'s own views share its
+counter).
+
 Example::
 
     >>> import numpy as np
@@ -15,6 +20,8 @@ Example::
     (0, 0)
     >>> bump(a[1:]); version(a)
     1
+    >>> d = alias(a); bump(d); version(d), version(a)
+    (1, 1)
 """
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["bump", "version", "note", "modified"]
+__all__ = ["bump", "version", "note", "modified", "alias"]
 
 _counters: dict = {}   # id(owner array) -> [weakref to it, count]
 _writes = [0]          # in-place writes so far, all memory together
@@ -54,6 +61,36 @@ def version(a: np.ndarray) -> int:
     owner = _owner(a)
     entry = _counters.get(id(owner))
     return entry[1] if entry is not None and entry[0]() is owner else 0
+
+
+class _SecondOwner:
+    """Presents an array's memory to NumPy as its own: ``np.asarray`` of it is an array with no ndarray base,
+    the owner of a new version counter (the original array is kept alive through this object)."""
+
+    def __init__(self, array):
+        self.__array_interface__ = array.__array_interface__
+        self.array = array
+
+
+def alias(a: np.ndarray, version: int = 0) -> np.ndarray:
+    """An array on ``a``'s memory (same shape, strides and place in it) counting its writes apart from ``a``,
+    from ``version`` on: the memory of PyTorch's ``.data``."""
+    owner = _owner(a)
+    second = _SecondOwner(owner)
+    root = np.asarray(second)
+    if a is owner:
+        out = root
+    else:
+        try:     # a view of the new owner, at a's offset in the memory (storage_offset() stays)
+            offset = a.__array_interface__["data"][0] - second.__array_interface__["data"][0]
+            out = np.ndarray(a.shape, a.dtype, buffer=root, offset=offset, strides=a.strides)
+        except (TypeError, ValueError):
+            out = root = np.asarray(_SecondOwner(a))
+        if not a.flags.writeable:
+            out.flags.writeable = False
+    if version:
+        _counters[id(root)] = [weakref.ref(root, lambda _, k=id(root): _forget(k)), version]
+    return out
 
 
 def _held_arrays(ctx):

@@ -1,8 +1,10 @@
 """Module, Parameter and the containers (Sequential, ModuleList, ModuleDict, ParameterList/Dict)."""
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
+import weakref
 from collections import OrderedDict, namedtuple
 from collections import abc as container_abcs
 
@@ -66,7 +68,12 @@ class Parameter(Tensor):
             arr = np.asarray(data)
         if requires_grad and arr.dtype.kind != "f":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        if requires_grad and isinstance(data, Tensor) and data._inference:
+            from ..tensor import _check_inference_requires_grad
+            _check_inference_requires_grad()
         self._init(arr, requires_grad)
+        if isinstance(data, Tensor) and data._inference:
+            self._inference = data._inference
 
     def __new__(cls, data=None, requires_grad=True):
         return object.__new__(cls)
@@ -248,6 +255,185 @@ class _BackwardHook:
         res, self.output_tensors_index = self._apply_on_tensors(callback, args, received)
         self.n_outputs = len(args)
         return res if is_tuple else res[0]
+
+
+def _register_non_full_hooks(module, args, result):
+    """Attach ``module``'s non-full backward hooks to the node of its first output tensor and warn as PyTorch
+    does where the hooks will not see the module's own gradients."""
+    import warnings
+
+    var = result
+    while not isinstance(var, Tensor):
+        var = next(v for v in var.values() if isinstance(v, Tensor)) if isinstance(var, dict) else var[0]
+    node = var.grad_fn
+    if node is None:
+        return
+    for hook in list(module._backward_hooks.values()):
+        _node_hooks.register(node, _ModuleHook(hook, module))
+    message = _non_full_hook_problem(args, result, node)
+    if message is not None:
+        warnings.warn(message, FutureWarning, stacklevel=3)
+
+
+class _ModuleHook:
+    """A module's hook as a node hook: called with the module first; PyTorch's errors name the user's hook."""
+
+    def __init__(self, hook, module):
+        self.hook = hook
+        self.module = weakref.ref(module)
+        self.__name__ = getattr(hook, "__name__", type(hook).__name__)
+
+    def __call__(self, grad_input, grad_output):
+        module = self.module()
+        return None if module is None else self.hook(module, grad_input, grad_output)
+
+
+class _NodeHooks:
+    """Hooks run after a recorded node's backward, with the gradients of its inputs and of its outputs
+    (PyTorch's ``grad_fn.register_hook``, on which non-full module hooks are built).
+
+    The node's op class is swapped for a subclass of the same name whose ``backward`` calls the hooks held by
+    the node's ``ctx``; every other node of that op is untouched. The hooks see the gradients as PyTorch's node
+    has them: summed to each input's shape, None for an input that needs none, in PyTorch's order of the
+    node's inputs (``Linear``: bias, input, transposed weight; for an input of other than two dims, PyTorch's
+    last node reshapes the product and its hooks see the product's gradient before the product's backward).
+    A hook with the first-order engine only: under ``create_graph`` the recorded backward does not call it.
+    """
+
+    def __init__(self):
+        self.classes = {}
+
+    def register(self, node, hook):
+        fn = node.fn
+        if not getattr(fn, "_runs_node_hooks", False):
+            hooked = self.classes.get(fn)
+            if hooked is None:
+                hooked = self.classes[fn] = type(fn.__name__, (fn,), {
+                    "backward": staticmethod(functools.partial(self.backward, fn.backward)),
+                    "_runs_node_hooks": True, "__module__": fn.__module__, "__qualname__": fn.__qualname__})
+            node.fn = hooked
+        ctx = node.ctx
+        if getattr(ctx, "_node_hooks", None) is None:
+            ctx._node_hooks, ctx._hooked_node = [], weakref.ref(node)
+        ctx._node_hooks.append(hook)
+
+    @staticmethod
+    def places(node):
+        """PyTorch's inputs of ``node`` as ``(npgrad input index, transposed)``, or None where PyTorch's node
+        is a reshape of this op's output (``Linear`` on an input of other than two dims)."""
+        name = node.fn.__name__
+        if name == "_Linear":
+            if len(node.in_shapes[0]) != 2:
+                return None
+            return [(2, False), (0, False), (1, True)] if node.in_shapes[2] is not None else [(0, False), (1, True)]
+        if name == "Convolution":     # input, weight and the bias, a None one included
+            return [(0, False), (1, False), (2, False)]
+        if name in ("Add", "Sub", "Mul", "Div") and node.in_shapes[0] is not None:
+            return [(0, False), (1, False)]     # a Python number is a second input of PyTorch's node
+        return [(k, False) for k, shape in enumerate(node.in_shapes) if shape is not None]
+
+    def next_nodes(self, node):
+        """The ids of what PyTorch's ``grad_fn.next_functions`` would hold for ``node`` (ids of the producing
+        nodes; an accumulator per leaf; None where no gradient is wanted)."""
+        places = self.places(node)
+        if places is None:
+            return {id(node)}       # the product node: no input of the module
+        out = set()
+        for k, _ in places:
+            edge = node.next[k] if k < len(node.next) else None
+            out.add(None if edge is None else id(edge[0]) if isinstance(edge, tuple) else ("leaf", id(edge)))
+        return out
+
+    @staticmethod
+    def call(hooks, grad_inputs, grad_outputs):
+        """Run ``hooks``; a result replaces ``grad_inputs``, checked as PyTorch checks it."""
+        for hook in hooks:
+            res = hook(grad_inputs, grad_outputs)
+            if res is None:
+                continue
+            if not isinstance(res, tuple):
+                raise TypeError(f"expected tuple, but hook returned '{type(res).__name__}'")
+            if len(res) != len(grad_inputs):
+                raise RuntimeError(f"hook '{hook.__name__}' has returned an incorrect number of values (got "
+                                   f"{len(res)}, but expected {len(grad_inputs)})")
+            for new, old in zip(res, grad_inputs):
+                if new is not None and old is not None and tuple(new.shape) != tuple(old.shape):
+                    raise RuntimeError(f"hook '{hook.__name__}' has changed the size of value")
+            grad_inputs = res
+        return grad_inputs
+
+    def backward(self, original, ctx, *grads):
+        hooks = getattr(ctx, "_node_hooks", None)
+        node = ctx._hooked_node() if hooks else None
+        if node is None:
+            return original(ctx, *grads)
+        from ..tensor import _sum_to_shape
+
+        ctx.grads_owned = False         # a hook may keep the gradients it is shown
+        grad_outputs = tuple(None if g is None else Tensor._wrap(g) for g in grads)
+        places = self.places(node)
+        if places is None:      # hooks of PyTorch's reshape node: they see (and may replace) the product's gradient
+            shape = node.out_shapes[0]
+            rows = (int(np.prod(shape[:-1])), shape[-1])
+            shown = (None if grads[0] is None else Tensor._wrap(grads[0].reshape(rows)),)
+            new = self.call(hooks, shown, grad_outputs)[0]
+            if new is None:
+                return (None,) * len(node.next)
+            return original(ctx, np.asarray(new._data, dtype=node.out_dtypes[0]).reshape(shape), *grads[1:])
+        in_grads = original(ctx, *grads)
+        in_grads = list(in_grads if isinstance(in_grads, tuple) else (in_grads,))
+        shown = []
+        for k, transposed in places:
+            g = in_grads[k] if k < len(in_grads) else None
+            if g is None or node.next[k] is None:
+                shown.append(None)
+                continue
+            g = _sum_to_shape(np.asarray(g), node.in_shapes[k])
+            if g.dtype != node.in_dtypes[k]:
+                g = g.astype(node.in_dtypes[k])
+            shown.append(Tensor._wrap(g.T if transposed else g))
+        shown = tuple(shown)
+        new = self.call(hooks, shown, grad_outputs)
+        if new is not shown:
+            for (k, transposed), g in zip(places, new):
+                if k < len(in_grads):
+                    in_grads[k] = None if g is None else (g._data.T if transposed else g._data)
+        return tuple(in_grads)
+
+
+_node_hooks = _NodeHooks()
+
+
+def _non_full_hook_problem(inputs, result, node):
+    """PyTorch's deprecation message for non-full backward hooks on this call, or None where there is none."""
+    if not isinstance(result, Tensor):
+        if not (isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
+            return ("Using non-full backward hooks on a Module that does not return a single Tensor or a tuple of "
+                    "Tensors is deprecated and will be removed in future versions. This hook will be missing some "
+                    "of the grad_output. Please use register_full_backward_hook to get the documented behavior.")
+    else:
+        result = (result,)
+    if not isinstance(inputs, Tensor):
+        if not (isinstance(inputs, tuple) and all(isinstance(i, Tensor) for i in inputs)):
+            return ("Using non-full backward hooks on a Module that does not take as input a single Tensor or a "
+                    "tuple of Tensors is deprecated and will be removed in future versions. This hook will be "
+                    "missing some of the grad_input. Please use register_full_backward_hook to get the documented "
+                    "behavior.")
+    else:
+        inputs = (inputs,)
+    out_nodes = {id(r.grad_fn) for r in result if r.grad_fn is not None}
+    if not out_nodes or (len(out_nodes) == 1 and id(node) not in out_nodes):
+        return ("Using a non-full backward hook when outputs are nested in python data structure is deprecated and "
+                "will be removed in future versions. This hook will be missing some grad_output.")
+    if len(out_nodes) > 1:
+        return ("Using a non-full backward hook when outputs are generated by different autograd Nodes is "
+                "deprecated and will be removed in future versions. This hook will be missing some grad_output. "
+                "Please use register_full_backward_hook to get the documented behavior.")
+    if {id(i.grad_fn) for i in inputs if i.grad_fn is not None} != _node_hooks.next_nodes(node):
+        return ("Using a non-full backward hook when the forward contains multiple autograd Nodes is deprecated "
+                "and will be removed in future versions. This hook will be missing some grad_input. Please use "
+                "register_full_backward_hook to get the documented behavior.")
+    return None
 
 
 class _WithoutModule:
@@ -570,6 +756,8 @@ class Module:
                     warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
                                   f"Tensors but received {type(result)}", stacklevel=2)
                 result = bw_hook.setup_output_hook(result)
+            if self._backward_hooks and self._is_full_backward_hook is False:
+                _register_non_full_hooks(self, args, result)
             return result
         except Exception:
             import warnings
@@ -627,6 +815,24 @@ class Module:
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
             self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook):
+        """Register a backward hook on the module: deprecated in favour of :meth:`register_full_backward_hook`.
+
+        As in PyTorch, ``hook(module, grad_input, grad_output)`` is registered on the autograd node that
+        made the module's (first) output, each call: ``grad_output`` holds the gradients of that node's
+        outputs and ``grad_input`` those of its inputs, in the order and layout of PyTorch's node (for
+        ``Linear``: bias, input and transposed weight, or the gradient of the reshaped product for inputs of
+        other than two dims). A non-None result replaces ``grad_input``. Each forward warns (``FutureWarning``)
+        where the node's inputs are not the module's inputs.
+        """
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                               "Please use only one of them.")
+        self._is_full_backward_hook = False
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
         return handle
 
     def register_full_backward_hook(self, hook, prepend=False):

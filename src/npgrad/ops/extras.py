@@ -30,8 +30,8 @@ from .. import _sampling
 from ..autograd.function import ArrayFunction as Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..autograd.versions import bump as _bump_version
-from ..tensor import (_C_NAMES, _TYPE_NAMES, Size, Tensor, _NamedPair, _raw, _scalar_name, _shape_arg, _wrap_dim,
-                      broadcast_shape, cat, tensor)
+from ..tensor import (_C_NAMES, _TYPE_NAMES, Size, Tensor, _NamedPair, _labelled, _raw, _scalar_name, _shape_arg,
+                      _wrap_dim, broadcast_shape, cat, tensor)
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "poisson",
            "binomial", "asarray", "frombuffer", "empty_permuted", "gradient", "view_copy", "expand_copy",
@@ -1056,8 +1056,12 @@ def _gradient_coordinates(x, coords, d, edge_order):
 # =========================================================================== the *_copy family
 
 
-def _copy(t):
-    return t.clone()
+def _copy(t, view_name=None):
+    """``t`` (a view) copied, its node named as PyTorch names a ``*_copy`` op: the view's node, ``_copy``."""
+    out = t.clone()
+    if out._node is not None and (view_name is not None or t._node is not None):
+        out._node.label = f"{view_name or t._node.name()}_copy"
+    return out
 
 
 def view_copy(input, size):
@@ -1112,7 +1116,7 @@ def slice_copy(input, dim=0, start=None, end=None, step=1):
     if step <= 0:
         raise RuntimeError("slice step must be positive")
     return _copy(_sl(input, _wrap_dim(dim, input.ndim), start, end)[
-        (builtins.slice(None),) * _wrap_dim(dim, input.ndim) + (builtins.slice(None, None, step),)])
+        (builtins.slice(None),) * _wrap_dim(dim, input.ndim) + (builtins.slice(None, None, step),)], "SliceBackward0")
 
 
 def split_copy(input, split_size, dim=0):
@@ -1160,7 +1164,7 @@ def detach_copy(input):
 
 def alias_copy(input):
     """A copy of ``input`` in new memory (differentiable)."""
-    return _copy(input)
+    return _copy(input, "AliasBackward0")
 
 
 def unsafe_split_with_sizes(input, split_sizes, dim=0):
@@ -1174,14 +1178,15 @@ def unsafe_split_with_sizes(input, split_sizes, dim=0):
 def rsub(input, other, alpha=1):
     r""":math:`\text{other} - \alpha \cdot \text{input}`."""
     if isinstance(other, Tensor):
-        return other.sub(input, alpha=alpha)
+        return _labelled(other.sub(input, alpha=alpha), True, "RsubBackward0")
     if input._data.dtype.kind in "iub" and isinstance(alpha, float) and not float(alpha).is_integer() \
             or input._data.dtype.kind in "iu" and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if input._data.dtype == np.bool_ and isinstance(other, bool):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
-    return (input * alpha).neg().add(other) if alpha != 1 else input.neg().add(other)
+    out = (input * alpha).neg().add(other) if alpha != 1 else input.neg().add(other)
+    return _labelled(out, True, "RsubBackward1")
 
 
 class _Fill(Function):

@@ -27,8 +27,8 @@ import numpy as np
 
 from .. import _dtype as D
 from ..autograd.function import ArrayFunction as Function
-from ..tensor import (_C_NAMES, Tensor, _as_operand, _bapply, _floatify, _raw, _return_type, _scalar_name, _wrap_dim,
-                      result_type, tensor)
+from ..tensor import (_C_NAMES, Tensor, _as_operand, _bapply, _floatify, _labelled, _raw, _return_type, _scalar_name,
+                      _wrap_dim, result_type, tensor)
 from . import _special_functions as S
 
 LN2 = math.log(2.0)
@@ -997,12 +997,12 @@ def frac(x):
 
 def deg2rad(x):
     """Degrees to radians: :math:`x\\pi/180`."""
-    return _floatify(_tensor(x)) * (math.pi / 180.0)
+    return _labelled(_floatify(_tensor(x)) * (math.pi / 180.0), True, "Deg2RadBackward0")
 
 
 def rad2deg(x):
     """Radians to degrees: :math:`180x/\\pi`."""
-    return _floatify(_tensor(x)) * (180.0 / math.pi)
+    return _labelled(_floatify(_tensor(x)) * (180.0 / math.pi), True, "Rad2DegBackward0")
 
 
 def logcumsumexp(x, dim):

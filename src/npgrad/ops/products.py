@@ -18,8 +18,8 @@ import numpy as np
 from .. import _dtype as D
 from ..autograd.function import ArrayFunction as Function
 from .elementwise import Lerp
-from ..tensor import (_C_NAMES, Size, Tensor, _category, _expand_shape, _raw, _return_type, _scalar_name,
-                      _shape_arg, _wrap_dim, broadcast_shape, cat, matmul, promote_types, stack)
+from ..tensor import (_C_NAMES, Size, Tensor, _category, _expand_shape, _labelled, _raw, _return_type,
+                      _scalar_name, _shape_arg, _wrap_dim, broadcast_shape, cat, matmul, promote_types, stack)
 
 __all__ = ["addmm", "addmv", "addmv_", "addr", "baddbmm", "addbmm", "chain_matmul", "kron", "tensordot", "inner",
            "vdot", "ger", "cross", "dist", "renorm", "block_diag", "cartesian_prod", "combinations", "diag",
@@ -184,7 +184,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """
     shape = _mm_checks(input, mat1, mat2)
     _check_expand(input, shape)
-    return _add_scaled(input, matmul(mat1, mat2), beta, alpha)
+    return _labelled(_add_scaled(input, matmul(mat1, mat2), beta, alpha), True, "AddmmBackward0")
 
 
 def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
@@ -217,7 +217,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
         tensor([2.5000, 3.5000])
     """
     _mv_checks(input, mat, vec)
-    return _add_scaled(input, matmul(mat, vec), beta, alpha)
+    return _labelled(_add_scaled(input, matmul(mat, vec), beta, alpha), True, "AddmvBackward0")
 
 
 def addmv_(self, mat, vec, *, beta=1, alpha=1):
@@ -251,7 +251,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     _check_addr_scalar(dt, beta, "beta")
     _check_addr_scalar(dt, alpha, "alpha")
     product = _cast(vec1, dt).reshape(-1, 1) * _cast(vec2, dt).reshape(1, -1)
-    return AddScaled.apply(_cast(input, dt), product, beta, alpha)
+    return _labelled(AddScaled.apply(_cast(input, dt), product, beta, alpha), True, "AddrBackward0")
 
 
 def addr_(self, vec1, vec2, *, beta=1, alpha=1):
@@ -300,7 +300,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
         npgrad.Size([2, 1, 1])
     """
     _bmm_checks(input, batch1, batch2)
-    return _add_scaled(input, matmul(batch1, batch2), beta, alpha)
+    return _labelled(_add_scaled(input, matmul(batch1, batch2), beta, alpha), True, "BaddbmmBackward0")
 
 
 def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
@@ -338,7 +338,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     b, n, k = batch1.shape
     # one (n, b*k) @ (b*k, p) product sums the batch
     product = matmul(batch1.permute(1, 0, 2).reshape(n, b * k), batch2.reshape(b * k, batch2.shape[2]))
-    return _add_scaled(input, product, beta, alpha)
+    return _labelled(_add_scaled(input, product, beta, alpha), True, "AddbmmBackward0")
 
 
 def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
@@ -390,7 +390,8 @@ def kron(input, other):
     sb = (1,) * (n - other.ndim) + tuple(other.shape)
     a = input.reshape(tuple(itertools.chain.from_iterable((s, 1) for s in sa)))
     b = other.reshape(tuple(itertools.chain.from_iterable((1, s) for s in sb)))
-    return (a * b).reshape(tuple(x * y for x, y in zip(sa, sb)))
+    out = (a * b).reshape(tuple(x * y for x, y in zip(sa, sb)))
+    return _labelled(out, True, "UnsafeViewBackward0")      # PyTorch's product is a copy it reshapes
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -493,7 +494,7 @@ def vdot(input, other):
         n, m = input.shape[0], other.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
                            f"of elements, but got {n} and {m} elements respectively")
-    return matmul(input, other)
+    return _labelled(matmul(input, other), True, "VdotBackward0")
 
 
 def ger(input, vec2):
@@ -552,7 +553,7 @@ def dist(input, other, p=2):
     if diff._data.dtype.kind != "f":
         raise RuntimeError("norm(): input dtype should be either floating point or complex. Got "
                            f"{_scalar_name(diff._data.dtype)} instead.")
-    return diff.norm(p)
+    return _labelled(diff.norm(p), True, "DistBackward0")
 
 
 def renorm(input, p, dim, maxnorm):
@@ -576,7 +577,7 @@ def renorm(input, p, dim, maxnorm):
     d = _wrap_dim(dim, input.ndim)
     norm = input.norm(p, [i for i in range(input.ndim) if i != d], keepdim=True)
     factor = (maxnorm / (norm + 1e-7)).masked_fill(~(norm > maxnorm)._data, 1.0)
-    return input * factor
+    return _labelled(input * factor, True, "RenormBackward0")
 
 
 # --------------------------------------------------------------------------- constructions
@@ -776,7 +777,8 @@ def diag(input, diagonal=0):
     if input.ndim == 1:
         return DiagEmbed.apply(input, diagonal, 0, 1)
     if input.ndim == 2:
-        return input.diagonal(diagonal).clone()   # a copy, as PyTorch's diag (diagonal() is a view)
+        copy = input.diagonal(diagonal).clone()   # a copy, as PyTorch's diag (diagonal() is a view)
+        return _labelled(copy, True, "DiagonalBackward0_copy")
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 
@@ -875,7 +877,7 @@ def select_scatter(input, src, dim, index):
                          f"dimension {d}")
     idx = (slice(None),) * d + (index,)
     _check_slice_size(src, input._data[idx].shape)
-    return IndexPut.apply(input, _cast(src, input._data.dtype), idx, False)
+    return _labelled(IndexPut.apply(input, _cast(src, input._data.dtype), idx, False), True, "SelectScatterBackward0")
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
@@ -894,7 +896,7 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
         raise RuntimeError("slice step must be positive")
     idx = (slice(None),) * d + (slice(start, end, step),)
     _check_slice_size(src, input._data[idx].shape)
-    return IndexPut.apply(input, _cast(src, input._data.dtype), idx, False)
+    return _labelled(IndexPut.apply(input, _cast(src, input._data.dtype), idx, False), True, "SliceScatterBackward0")
 
 
 def _tri_indices(row, col, offset, dtype, name, upper):
@@ -954,12 +956,14 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
     k = k % 4
     if k == 1:
-        return input.flip(d1).transpose(d0, d1)
-    if k == 2:
-        return input.flip(d0, d1)
-    if k == 3:
-        return input.flip(d0).transpose(d0, d1)
-    return input.clone()
+        out = input.flip(d1).transpose(d0, d1)
+    elif k == 2:
+        out = input.flip(d0, d1)
+    elif k == 3:
+        out = input.flip(d0).transpose(d0, d1)
+    else:
+        out = input.clone()
+    return _labelled(out, True, "Rot90Backward0")
 
 
 def vander(x, N=None, increasing=False):
@@ -1082,7 +1086,8 @@ def atleast_2d(*tensors):
         >>> npgrad.atleast_2d(npgrad.tensor([1, 2])).shape
         npgrad.Size([1, 2])
     """
-    return _at_least(tensors, lambda t: t.reshape(1, -1) if t.ndim < 2 else t)
+    return _at_least(tensors, lambda t: _labelled(t.reshape(1, -1), t.ndim == 1, "UnsqueezeBackward0") if t.ndim < 2
+                     else t)
 
 
 def _to_3d(t):
@@ -1158,7 +1163,7 @@ def trace(input):
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     if input._data.dtype == np.bool_:
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
-    return input.diagonal().sum()
+    return _labelled(input.diagonal().sum(), True, "TraceBackward0")
 
 
 # --------------------------------------------------------------------------- scatters and indices
@@ -1300,7 +1305,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     shape = [1] * x.ndim
     shape[d] = idx.size
     full_index = np.ascontiguousarray(np.broadcast_to(idx.reshape(shape), tuple(src.shape)))
-    out = ScatterReduce.apply(x, d, full_index, src, reduce, include_self)
+    out = _labelled(ScatterReduce.apply(x, d, full_index, src, reduce, include_self), True, "IndexReduceBackward0")
     return out if input.ndim else out.reshape(())
 
 
@@ -1341,7 +1346,7 @@ def put(input, index, source, accumulate=False):
     from .index import IndexPut
     flat = _put_checks(input, index, source)
     out = IndexPut.apply(input.reshape(-1), source.reshape(-1), (flat,), accumulate)
-    return out.reshape(tuple(input.shape))
+    return _labelled(out.reshape(tuple(input.shape)), True, "PutBackward0")
 
 
 def put_(self, index, source, accumulate=False):
@@ -1504,7 +1509,7 @@ def ravel(input):
         >>> npgrad.ravel(npgrad.tensor([[1, 2], [3, 4]]))
         tensor([1, 2, 3, 4])
     """
-    return input.reshape(-1)
+    return _labelled(input.reshape(-1), True, "ViewBackward0")     # PyTorch: contiguous(), then a view
 
 
 def narrow_copy(input, dim, start, length):
@@ -1525,7 +1530,7 @@ def narrow_copy(input, dim, start, length):
         start += n
     if length < 0 or start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return input[(slice(None),) * d + (slice(start, start + length),)].clone()
+    return _labelled(input[(slice(None),) * d + (slice(start, start + length),)].clone(), True, "NarrowCopyBackward0")
 
 
 def msort(input):
@@ -1832,7 +1837,7 @@ def nanmedian(input, dim=None, keepdim=False):
             value = np.nan if x.size == 0 or x.dtype.kind == "f" else 0
         else:
             value = np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
-        return EvenSelect.apply(input, value)
+        return _labelled(EvenSelect.apply(input, value), True, "NanmedianBackward0")
     d = _wrap_dim(dim, input.ndim) if input.ndim else 0
     src = input if input.ndim else input.reshape(1)
     data = src._data
@@ -1851,7 +1856,7 @@ def nanmedian(input, dim=None, keepdim=False):
     values = src.gather(d, idx)
     if not keepdim or not input.ndim:
         values, idx = values.squeeze(d), idx.squeeze(d)
-    return _NanMedian(values, idx)
+    return _NanMedian(_labelled(values, True, "NanmedianBackward1"), idx)
 
 
 def _linspace_edges(left, right, steps, dt):
@@ -2074,12 +2079,12 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
             raise RuntimeError("trapezoid: received a bool input for `y`, but bool is not supported")
         step = _dx_number(1 if dx is None else dx, "trapezoid")
         ends = y.select(d, 0) + y.select(d, -1)
-        return (y.sum(d) - ends * 0.5) * step
+        return _labelled((y.sum(d) - ends * 0.5) * step, True, "MulBackward1")    # PyTorch: times a number
     if y._data.dtype == np.bool_ or x._data.dtype == np.bool_:
         raise RuntimeError("trapezoid: received a bool input for `x` or `y`, but bool is not supported")
     spacing = _spacing(y, x, d, "trapezoid")
     left, right = _left_right(y, d)
-    return ((left + right) * spacing).sum(d) / 2.0
+    return _labelled(((left + right) * spacing).sum(d) / 2.0, True, "DivBackward1")    # PyTorch: by a number
 
 
 def trapz(y, x=None, *, dx=None, dim=-1):

@@ -28,6 +28,7 @@ import numpy as np
 
 import npgrad
 from npgrad.autograd.function import ArrayFunction as Function
+from npgrad.tensor import _labelled
 
 from .basic import _c_name
 
@@ -278,7 +279,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         from .basic import dropout
 
         weights = dropout(weights, p=dropout_p, training=True)
-    return weights.matmul(value)
+    out = weights.matmul(value)
+    return _labelled(out, kernel == "flash", "ScaledDotProductFlashAttentionForCpuBackward0")
 
 
 # --------------------------------------------------------------------------- multi-head attention

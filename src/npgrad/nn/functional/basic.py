@@ -10,7 +10,7 @@ import numpy as np
 from ...autograd.function import ArrayFunction as Function
 from ... import memory
 from ...ops import elementwise as E
-from ...tensor import Tensor, _raw, _wrap_dim
+from ...tensor import Tensor, _labelled, _raw, _wrap_dim
 
 __all__ = ["linear", "bilinear", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign", "hardtanh",
@@ -146,9 +146,16 @@ def bilinear(input1, input2, weight, bias=None):
 # --------------------------------------------------------------------------- activations
 
 
-def _unary(fn, input, inplace):
-    """``fn(input)``, written back into ``input`` when ``inplace``."""
-    return input._apply_inplace((fn,)) if inplace else fn(input)
+def _unary(fn, input, inplace, names=(None, None)):
+    """``fn(input)``, written back into ``input`` when ``inplace``; ``names`` are PyTorch's names of the node
+    (out of place, in place) where they are not already ``fn``'s."""
+    name = names[1] if inplace else names[0]
+    if name is None:
+        return input._apply_inplace((fn,)) if inplace else fn(input)
+
+    def named(s):       # the node named as it is made (a fresh one)
+        return _labelled(fn(s), True, name)
+    return input._apply_inplace((named,)) if inplace else named(input)
 
 
 def relu(input, inplace=False):
@@ -168,7 +175,7 @@ def relu6(input, inplace=False):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     r""":math:`x` for :math:`x > 0`, else :math:`\text{negative\_slope} \cdot x`."""
-    return _unary(lambda s: E.LeakyRelu.apply(s, negative_slope), input, inplace)
+    return _unary(lambda s: E.LeakyRelu.apply(s, negative_slope), input, inplace, (None, "LeakyReluBackward1"))
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -178,7 +185,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def elu(input, alpha=1.0, inplace=False):
     r""":math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)` (Clevert et al., 2015)."""
-    return _unary(lambda s: E.Elu.apply(s, alpha), input, inplace)
+    return _unary(lambda s: E.Elu.apply(s, alpha), input, inplace, (None, "EluBackward1"))
 
 
 def elu_(input, alpha=1.0):
@@ -192,7 +199,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):
     r""":math:`\lambda\,\mathrm{ELU}_\alpha(x)` with Klambauer et al.'s constants."""
-    return _unary(lambda s: E.Elu.apply(s, _SELU_ALPHA, _SELU_SCALE), input, inplace)
+    return _unary(lambda s: E.Elu.apply(s, _SELU_ALPHA, _SELU_SCALE), input, inplace, (None, "EluBackward1"))
 
 
 def selu_(input):
@@ -205,7 +212,8 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     # PyTorch's derivative of CELU divides by alpha rounded to float32 (``1.0 / alpha.toFloat()``)
-    return _unary(lambda s: E.Elu.apply(s, alpha, 1.0, alpha, float(np.float32(alpha))), input, inplace)
+    return _unary(lambda s: E.Elu.apply(s, alpha, 1.0, alpha, float(np.float32(alpha))), input, inplace,
+                  ("CeluBackward0", "CeluBackward1"))
 
 
 def celu_(input, alpha=1.0):
@@ -423,7 +431,7 @@ class _Tanhshrink(Function):
 
 def tanhshrink(input):
     r""":math:`x - \tanh(x)`."""
-    return _Tanhshrink.apply(input)
+    return _labelled(_Tanhshrink.apply(input), True, "SubBackward0")    # PyTorch's x - tanh(x)
 
 
 class _Shrink(Function):
@@ -482,7 +490,7 @@ def hardshrink(input, lambd=0.5):
 
 def _threshold(input, threshold, value, inplace=False):
     r""":math:`x` where :math:`x > \text{threshold}`, else ``value``."""
-    return _unary(lambda s: s.where(s > threshold, value), input, inplace)
+    return _unary(lambda s: s.where(s > threshold, value), input, inplace, ("ThresholdBackward0", "ThresholdBackward1"))
 
 
 threshold = _threshold  # the argument named ``threshold`` hides the function inside its body
@@ -502,7 +510,7 @@ def glu(input, dim=-1):
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, d)
-    return a * b.sigmoid()
+    return _labelled(a * b.sigmoid(), True, "GluBackward0")
 
 
 def prelu(input, weight):
@@ -516,7 +524,7 @@ def prelu(input, weight):
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
                                f"{weight.numel()} and channel size = {channels}.")
         w = weight.reshape([1, -1] + [1] * (input.ndim - 2))
-    return input.where(input > 0, input * w)
+    return _labelled(input.where(input > 0, input * w), True, "PreluKernelBackward0")
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
@@ -525,8 +533,10 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     :math:`a = (\text{lower} + \text{upper}) / 2` otherwise."""
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    names = ("RreluWithNoiseBackward0", "RreluWithNoiseBackward1")
     if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
+        negative_slope = (lower + upper) / 2
+        return _unary(lambda s: E.LeakyRelu.apply(s, negative_slope), input, inplace, names)
     from ... import _sampling
     from ...random import default_generator
 
@@ -538,7 +548,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     slopes = _sampling.uniform(default_generator, int(drawn.sum()), np.float64, lo, hi, fused=False)
     noise = np.ones(input.shape, dtype)
     noise[drawn] = slopes.astype(dtype)
-    return _unary(lambda s: s * Tensor._wrap(noise), input, inplace)
+    return _unary(lambda s: s * Tensor._wrap(noise), input, inplace, names)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -959,7 +969,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
-    return y
+    return _labelled(y, True, "NativeBatchNormBackward0")
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -990,7 +1000,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
-    return y
+    return _labelled(y, True, "ViewBackward0")     # PyTorch: a batch norm of the reshaped input, reshaped back
 
 
 def _torch_size(shape):
@@ -1021,7 +1031,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         y = y * weight.reshape(shape)
     if bias is not None:
         y = y + bias.reshape(shape)
-    return _layout_of(y, input)
+    return _labelled(_layout_of(y, input), True, "NativeGroupNormBackward0")
 
 
 def _layout_of(y, input):
@@ -1130,7 +1140,10 @@ def pad(input, pad, mode="constant", value=None):
         if mode != "circular" and n == 1 and size + lo + hi < 1:
             raise RuntimeError(f"input (W: {size}) is too small. Calculated output W: {size + lo + hi}")
         out = out.index_select(d, Tensor._wrap(_padded_index(mode, size, lo, hi)))
-    return out
+    # PyTorch's kernels: ReflectionPad2DBackward0 ...; circular padding writes slices into a new tensor
+    name = {"reflect": f"ReflectionPad{n}DBackward0", "replicate": f"ReplicationPad{n}DBackward0"}.get(mode,
+                                                                                                  "CopySlices")
+    return _labelled(out, out is not input, name)
 
 
 def pixel_shuffle(input, upscale_factor):
@@ -1149,7 +1162,7 @@ def pixel_shuffle(input, upscale_factor):
     k = len(lead)
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
-    return _layout_of(x.reshape(*lead, c // (r * r), h * r, w * r), input)
+    return _labelled(_layout_of(x.reshape(*lead, c // (r * r), h * r, w * r), input), True, "PixelShuffleBackward0")
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -1170,7 +1183,7 @@ def pixel_unshuffle(input, downscale_factor):
     k = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
-    return _layout_of(x.reshape(*lead, c * r * r, h // r, w // r), input)
+    return _labelled(_layout_of(x.reshape(*lead, c * r * r, h // r, w // r), input), True, "PixelUnshuffleBackward0")
 
 
 def channel_shuffle(input, groups):
@@ -1186,7 +1199,8 @@ def channel_shuffle(input, groups):
     if c % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
     rest = tuple(input.shape[2:])
-    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
+    out = input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
+    return _labelled(out, True, "ChannelShuffleBackward0")
 
 
 native_channel_shuffle = channel_shuffle
@@ -1246,7 +1260,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     if not (x1.dtype.is_floating_point or x2.dtype.is_floating_point):
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
                            f"{_dtype_name(x1)}")
-    return _CosineSimilarity.apply(x1, x2, _wrap_dim(dim, x1.ndim), eps)
+    # named as PyTorch's composite ends: a sum over ``dim``
+    return _labelled(_CosineSimilarity.apply(x1, x2, _wrap_dim(dim, x1.ndim), eps), True, "SumBackward1")
 
 
 def _dtype_name(t):
@@ -1263,8 +1278,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     d = x1 - x2 + eps
     if d.ndim == 0:
         d = d.reshape(1)
-        return d.norm(p, dim=0, keepdim=False)
-    return d.norm(p, dim=-1, keepdim=keepdim)
+        return _labelled(d.norm(p, dim=0, keepdim=False), True, "NormBackward1")
+    return _labelled(d.norm(p, dim=-1, keepdim=keepdim), True, "NormBackward1")
 
 
 def pdist(input, p=2):
@@ -1275,4 +1290,4 @@ def pdist(input, p=2):
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     i, j = (Tensor._wrap(k.astype(np.int64)) for k in np.triu_indices(input.shape[0], 1))
-    return (input.index_select(0, i) - input.index_select(0, j)).norm(p, dim=1)
+    return _labelled((input.index_select(0, i) - input.index_select(0, j)).norm(p, dim=1), True, "PdistBackward0")

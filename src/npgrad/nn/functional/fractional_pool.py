@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
-from ...tensor import Tensor, _scalar_name
+from ...tensor import Tensor, _labelled, _scalar_name
 from .pool import _int_list, _pair, _triple, _type_name
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
@@ -214,7 +214,8 @@ def _fractional_max_pool(input, n, kernel_size, output_size, samples):
     if empty and input._data.dtype.name not in _FLOATS:  # nothing to compute, nothing to differentiate
         values = Tensor._wrap(np.empty(lead + out, dtype=input._data.dtype))
         return values, Tensor._wrap(np.empty(lead + out, dtype=np.int64))
-    return _FractionalMaxPool.apply(input, starts, kernel)
+    values, indices = _FractionalMaxPool.apply(input, starts, kernel)
+    return _labelled(values, True, f"FractionalMaxPool{n}DBackward0"), indices
 
 
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,

@@ -35,7 +35,7 @@ import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
 from ...ops import elementwise as E
-from ...tensor import Tensor, where
+from ...tensor import Tensor, _labelled, where
 from .basic import linear, pairwise_distance
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -423,7 +423,8 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if input.numel() == 0:
         with np.errstate(invalid="ignore"):
             return -prod.sum() * float("nan")
-    return -prod.sum() / (input.numel() // n_classes)
+    # PyTorch divides by the count as a number (``div.Scalar``): DivBackward1
+    return _labelled(-prod.sum() / (input.numel() // n_classes), True, "DivBackward1")
 
 
 class _FusedCrossEntropy(Function):

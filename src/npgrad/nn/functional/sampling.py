@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
-from ...tensor import Tensor, _raw
+from ...tensor import Tensor, _labelled, _raw
 from .basic import pad
 from .embedding_bag import _jit
 
@@ -498,7 +498,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     scales = scale_factors or [None] * dim
     plans = tuple(_axis_plan(mode, int(input.shape[2 + k]), int(output_size[k]), scales[k], align_corners, ft, dim)
                   for k in range(dim))
-    return _Resample.apply(input, plans, mode)
+    return _labelled(_Resample.apply(input, plans, mode), True, _resample_node_name(mode, dim))
+
+
+def _resample_node_name(mode, dim):
+    """PyTorch's kernel for ``mode`` on ``dim`` spatial dims: ``UpsampleBilinear2DBackward0`` ...; ``area`` is
+    adaptive average pooling (in 1-d, a 2-d one whose result is squeezed)."""
+    if mode == "area":
+        return "SqueezeBackward1" if dim == 1 else f"AdaptiveAvgPool{dim}DBackward0"
+    kernel = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear", "bilinear": "Bilinear",
+              "bicubic": "Bicubic", "trilinear": "Trilinear"}[mode]
+    return f"Upsample{kernel}{dim}DBackward0"
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
