@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 
-class memory_format:
-    """One of PyTorch's memory formats (``npgrad.channels_last`` ...)."""
+class _Named:
+    """A named constant that prints as ``npgrad.<name>`` and unpickles to itself."""
 
     __slots__ = ("name",)
 
@@ -29,6 +29,15 @@ class memory_format:
         return (_by_name, (self.name,))
 
 
+class memory_format(_Named):
+    """One of PyTorch's memory formats (``npgrad.channels_last`` ...)."""
+
+
+class layout(_Named):
+    """How a tensor's elements are stored; npgrad's tensors are all ``strided`` (dense)."""
+
+
+strided = layout("strided")
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
@@ -122,10 +131,19 @@ def non_overlapping_and_dense(a):
 
 
 def infer_dense_strides(a):
-    """PyTorch's ``infer_dense_strides``: packed strides that keep the order of ``a``'s dims in memory (a
-    stable insertion sort from the last dim; a stride of 0 keeps its dim's place)."""
-    sizes, st = a.shape, strides(a)
+    """PyTorch's ``infer_dense_strides``: packed strides that keep the order of ``a``'s dims in memory."""
+    sizes = a.shape
+    out, current = [0] * a.ndim, 1
+    for d in sorted_dims(sizes, strides(a)):
+        out[d] = current
+        current *= max(sizes[d], 1)
+    return tuple(out)
 
+
+def sorted_dims(sizes, st):
+    """The dims from the fastest to the slowest in memory, as PyTorch orders them (TensorIterator's rule): a
+    stable insertion sort from the last dim by stride, the smaller size first on equal strides, and a stride
+    of 0 keeping its dim's place."""
     def should_swap(d0, d1):
         s0, s1 = st[d0], st[d1]
         if s0 == 0 or s1 == 0:
@@ -134,8 +152,8 @@ def infer_dense_strides(a):
             return -1 if s0 < s1 else 1
         return 1 if sizes[d0] > sizes[d1] else 0
 
-    perm = list(reversed(range(a.ndim)))           # fastest first
-    for i in range(1, a.ndim):
+    perm = list(reversed(range(len(sizes))))       # fastest first
+    for i in range(1, len(sizes)):
         d1 = i
         for d0 in reversed(range(i)):
             comparison = should_swap(perm[d0], perm[d1])
@@ -144,11 +162,7 @@ def infer_dense_strides(a):
                 d1 = d0
             elif comparison < 0:
                 break
-    out, current = [0] * a.ndim, 1
-    for d in perm:
-        out[d] = current
-        current *= max(sizes[d], 1)
-    return tuple(out)
+    return perm
 
 
 def suggest(a):

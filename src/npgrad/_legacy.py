@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
+from ._layout import layout, strided
 from .tensor import _C_NAMES
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
@@ -37,27 +38,6 @@ inf = math.inf
 nan = math.nan
 newaxis = None
 
-
-class layout:
-    """How a tensor's elements are stored; npgrad's tensors are all ``strided`` (dense)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"npgrad.{self.name}"
-
-    def __reduce__(self):
-        return (_layout_by_name, (self.name,))
-
-
-def _layout_by_name(name):
-    return globals()[name]
-
-
-strided = layout("strided")
 
 def _options(dt):
     return (f"TensorOptions(dtype={_C_NAMES[dt.name]}, device=cpu, layout=Strided, requires_grad=false (default), "

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .. import _sampling
+from .. import _layout, _sampling
 from ..autograd.function import ArrayFunction as Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..autograd.versions import bump as _bump_version
@@ -1360,42 +1360,12 @@ def dim_order(input, *, ambiguity_check=False):
     ndim = input.ndim
     if ndim <= 1:
         return tuple(range(ndim))
-    if input.is_contiguous() and not _channels_last(sizes, strides):
+    channels_last = _layout.is_contiguous(input._data, _layout.channels_last)
+    if input.is_contiguous() and not channels_last:
         return tuple(range(ndim))
-    if _channels_last(sizes, strides) and not input.is_contiguous():
+    if channels_last and not input.is_contiguous():
         return (0, *range(2, ndim), 1)
-
-    def should_swap(a, b):
-        sa, sb = strides[a], strides[b]
-        if sa == 0 or sb == 0:
-            return 0
-        if sa == sb:
-            return 0 if sizes[b] >= sizes[a] else 1
-        return -1 if sb > sa else 1
-
-    perm = list(reversed(range(ndim)))
-    for i in range(1, ndim):
-        dim1 = i
-        for dim0 in reversed(range(i)):
-            comparison = should_swap(perm[dim0], perm[dim1])
-            if comparison > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif comparison < 0:
-                break
-    return tuple(reversed(perm))
-
-
-def _channels_last(sizes, strides):
-    """PyTorch's ``is_contiguous(memory_format=channels_last)`` for a 4-d tensor."""
-    if len(sizes) != 4:
-        return False
-    expected = 1
-    for d in (1, 3, 2, 0):
-        if sizes[d] != 1 and strides[d] != expected:
-            return False
-        expected *= sizes[d]
-    return True
+    return tuple(reversed(_layout.sorted_dims(sizes, strides)))
 
 
 # =========================================================================== norms, low-rank SVD, histogramdd
