@@ -88,9 +88,19 @@ def empty(shape, dtype, fmt=None):
         order, rank = _CHANNELS_LAST[fmt]
         if len(shape) != rank:
             raise RuntimeError(f"required rank {rank} tensor to use {fmt.name} format")
-        slowest_first = order[::-1]
-        return np.empty(tuple(shape[d] for d in slowest_first), dtype).transpose(np.argsort(slowest_first))
+        return empty_in_order(shape, dtype, order[::-1])
     return np.empty(shape, dtype)
+
+
+def empty_in_order(shape, dtype, slowest_first, allocate=np.empty):
+    """An uninitialised array of ``shape`` whose dims lie in memory in the order ``slowest_first``, its memory
+    from ``allocate(shape, dtype)`` (``npgrad.memory.empty`` reuses blocks)."""
+    return allocate(tuple(shape[d] for d in slowest_first), dtype).transpose(np.argsort(slowest_first))
+
+
+def memory_order(a):
+    """The dims of ``a`` from the slowest to the fastest in memory (largest stride first)."""
+    return sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
 
 
 def empty_like(a, dtype=None, fmt=preserve_format):
@@ -132,9 +142,14 @@ def non_overlapping_and_dense(a):
 
 def infer_dense_strides(a):
     """PyTorch's ``infer_dense_strides``: packed strides that keep the order of ``a``'s dims in memory."""
-    sizes = a.shape
-    out, current = [0] * a.ndim, 1
-    for d in sorted_dims(sizes, strides(a)):
+    return _packed(a.shape, sorted_dims(a.shape, strides(a)))
+
+
+def _packed(sizes, fastest_first):
+    """The strides of a packed array whose dims lie in memory in the order ``fastest_first`` (a dim of size 0
+    or 1 counts as 1)."""
+    out, current = [0] * len(sizes), 1
+    for d in fastest_first:
         out[d] = current
         current *= max(sizes[d], 1)
     return tuple(out)
@@ -192,12 +207,7 @@ def _strides_like(a, order):
 
 def format_strides(shape, fmt):
     """The strides PyTorch gives a new tensor of ``shape`` in format ``fmt`` (dims of size 1 included)."""
-    order = _CHANNELS_LAST[fmt][0] if fmt in _CHANNELS_LAST else tuple(reversed(range(len(shape))))
-    out, current = [0] * len(shape), 1
-    for d in order:
-        out[d] = current
-        current *= max(shape[d], 1)
-    return tuple(out)
+    return _packed(shape, _CHANNELS_LAST[fmt][0] if fmt in _CHANNELS_LAST else tuple(reversed(range(len(shape)))))
 
 
 def as_format(a, fmt, exact=False):

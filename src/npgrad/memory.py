@@ -144,8 +144,7 @@ def _laid_out_like(lead, shape, dtype):
         return empty(shape, dtype)
     if not _layout.non_overlapping_and_dense(lead):
         return None
-    order = sorted(range(len(shape)), key=lambda d: -lead.strides[d])       # slowest dim first
-    return empty(tuple(shape[d] for d in order), dtype).transpose(np.argsort(order))
+    return _layout.empty_in_order(shape, dtype, _layout.memory_order(lead), allocate=empty)
 
 
 def empty_cache() -> None:

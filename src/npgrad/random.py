@@ -14,6 +14,7 @@ import struct
 import numpy as np
 
 from . import _sampling
+from .tensor import _fill_in_memory_order, _like as _empty_like
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
 _MT_N = 624
@@ -289,21 +290,6 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _t(_sampling.randperm(gen(generator), n), dt, requires_grad)
 
 
-def _like_layout(t, dt, memory_format, name):
-    """An empty array for a ``*_like`` sampler: ``t``'s memory layout (PyTorch's ``preserve_format``) or the
-    one ``memory_format`` names, so the draws land where PyTorch puts them."""
-    from . import _layout
-
-    fmt = _layout.check(memory_format, name) or _layout.preserve_format
-    return _layout.empty_like(t._data, dt.np, fmt)
-
-
-def _fill(out, values):
-    from .tensor import _fill_in_memory_order
-
-    _fill_in_memory_order(out, values)
-
-
 def _like(t, dtype):
     from . import _dtype as D
 
@@ -314,8 +300,8 @@ def rand_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, m
               generator=None):
     """Uniform samples on :math:`[0, 1)` with the shape (and dtype, unless given) of ``t``."""
     dt = _float_dtype(_like(t, dtype), "check_uniform_bounds")
-    out = _like_layout(t, dt, memory_format, "rand_like")
-    _fill(out, _sampling.uniform(gen(generator), out.size, dt.np))
+    out = _empty_like(t, dt, memory_format, "rand_like")
+    _fill_in_memory_order(out, _sampling.uniform(gen(generator), out.size, dt.np))
     return _t(out, dt, requires_grad)
 
 
@@ -323,8 +309,8 @@ def randn_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, 
                generator=None):
     """Standard normal samples with the shape (and dtype, unless given) of ``t``."""
     dt = _float_dtype(_like(t, dtype), "normal_kernel_cpu")
-    out = _like_layout(t, dt, memory_format, "randn_like")
-    _fill(out, _sampling.normal(gen(generator), out.size, dt.np, contiguous=out.flags.c_contiguous))
+    out = _empty_like(t, dt, memory_format, "randn_like")
+    _fill_in_memory_order(out, _sampling.normal(gen(generator), out.size, dt.np, contiguous=out.flags.c_contiguous))
     return _t(out, dt, requires_grad)
 
 
@@ -336,8 +322,8 @@ def randint_like(t, low=0, high=None, *, dtype=None, layout=None, device=None, r
     dt = _like(t, dtype)
     _check_requires_grad(dt, requires_grad)
     _int_range(low, high, dt)
-    out = _like_layout(t, dt, memory_format, "randint_like")
-    _fill(out, _sampling.random_from_to(gen(generator), out.size, low, high, dt.np))
+    out = _empty_like(t, dt, memory_format, "randint_like")
+    _fill_in_memory_order(out, _sampling.random_from_to(gen(generator), out.size, low, high, dt.np))
     return _t(out, dt, requires_grad)
 
 

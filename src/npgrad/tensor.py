@@ -4337,15 +4337,10 @@ def _sum_to_shape(g, shape):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _memory_order(a):
-    """The dims of ``a`` from the slowest to the fastest in memory (largest stride first)."""
-    return sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
-
-
 def _fill_in_memory_order(a, values):
     """Write the flat ``values`` into ``a`` in the order of its memory (PyTorch's samplers walk a strided
     tensor that way): C order for a contiguous array, storage order for a transposed one."""
-    order = _memory_order(a)
+    order = _layout.memory_order(a)
     view = a.transpose(order) if order != list(range(a.ndim)) else a
     view[...] = values.reshape(view.shape)
 

@@ -827,13 +827,7 @@ class Module:
         other than two dims). A non-None result replaces ``grad_input``. Each forward warns (``FutureWarning``)
         where the node's inputs are not the module's inputs.
         """
-        if self._is_full_backward_hook is True:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
-                               "Please use only one of them.")
-        self._is_full_backward_hook = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+        return self._add_backward_hook(hook, full=False)
 
     def register_full_backward_hook(self, hook, prepend=False):
         """Run ``hook(module, grad_input, grad_output)`` when the gradients of the module's inputs are computed.
@@ -843,10 +837,14 @@ class Module:
         When no input requires a gradient the hook fires with the output gradients, ``grad_input``
         all None.
         """
-        if self._is_full_backward_hook is False:
+        return self._add_backward_hook(hook, full=True, prepend=prepend)
+
+    def _add_backward_hook(self, hook, full, prepend=False):
+        """Store a full (or legacy) backward hook; a module holds hooks of one kind only, as in PyTorch."""
+        if self._is_full_backward_hook is (not full):
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
                                "Please use only one of them.")
-        self._is_full_backward_hook = True
+        self._is_full_backward_hook = full
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
         if prepend:
