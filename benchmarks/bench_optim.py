@@ -5,8 +5,9 @@ torch has a fused CPU kernel, else ``foreach=True`` where it has one, else its
 plain loop) and npgrad in its default mode (the fused Numba pass). Both start
 from the same weights and gradients; the printed time is the median of
 ``--repeat`` steps after two warm-up steps (the first allocates the state),
-torch's and npgrad's steps alternating so that both see the same load (Muon:
-one warm-up and one timed step, as torch's CPU bfloat16 matmuls take minutes).
+torch's and npgrad's steps alternating (each going first in half of the pairs)
+so that both see the same load (Muon: one warm-up and one timed step, as
+torch's CPU bfloat16 matmuls take minutes).
 
 The memory floor of AdamW: each step reads the parameter, gradient and both
 moments and writes the parameter and both moments back, 7 x 4 = 28 bytes per
@@ -35,7 +36,6 @@ import gc
 import statistics
 import time
 
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -121,8 +121,9 @@ def interleaved(step_a, step_b, repeat, warmup=2):
         step_a()
         step_b()
     times_a, times_b = [], []
-    for _ in range(repeat):
-        for step, times in ((step_a, times_a), (step_b, times_b)):
+    for k in range(repeat):
+        pairs = ((step_a, times_a), (step_b, times_b))
+        for step, times in pairs if k % 2 == 0 else pairs[::-1]:  # each goes first half of the time
             time.sleep(0.05)  # let the other library's worker threads go idle (OpenMP spins after a region)
             t0 = time.perf_counter()
             step()
@@ -148,26 +149,28 @@ def _touch(p, g, m, v):
         p[i] = p[i] + g[i]
 
 
+@numba.njit(nogil=True, error_model="numpy", parallel=True)
+def _touch_on_threads(p, g, m, v, chunks):
+    """``_touch`` with one contiguous chunk per thread, as npgrad runs a large parameter's pass."""
+    n = p.size
+    for c in numba.prange(chunks):
+        lo = (c * n // chunks) // 64 * 64
+        hi = n if c == chunks - 1 else ((c + 1) * n // chunks) // 64 * 64
+        _touch(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi])
+
+
 def adamw_traffic_time(repeat):
     """Seconds for the AdamW memory traffic alone (read 4 arrays, write 3), on npgrad's threads."""
     rng = np.random.default_rng(1)
     arrays = [rng.standard_normal(N_PARAMS, dtype=np.float32) for _ in range(4)]
     threads = npgrad.get_num_threads()
-    bounds = [(t * N_PARAMS // threads) // 64 * 64 for t in range(threads)] + [N_PARAMS]
-    parts = [[a[lo:hi] for a in arrays] for lo, hi in zip(bounds[:-1], bounds[1:])]
-    with ThreadPoolExecutor(threads - 1 or 1) as pool:
-        def step():
-            futures = [pool.submit(_touch, *part) for part in parts[1:]]
-            _touch(*parts[0])
-            for f in futures:
-                f.result()
-        step()
-        times = []
-        for _ in range(repeat):
-            time.sleep(0.05)
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
+    _touch_on_threads(*arrays, threads)
+    times = []
+    for _ in range(repeat):
+        time.sleep(0.05)
+        t0 = time.perf_counter()
+        _touch_on_threads(*arrays, threads)
+        times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
@@ -209,7 +212,7 @@ def small_model_table(names):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", default=list(OPTIMIZERS))
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=31)
     parser.add_argument("--small", action="store_true", help="only the small-model table")
     args = parser.parse_args()
     if args.small:

@@ -103,16 +103,17 @@ def memory_order(a):
     return sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
 
 
-def empty_like(a, dtype=None, fmt=preserve_format):
+def empty_like(a, dtype=None, fmt=preserve_format, allocate=np.empty):
     """PyTorch's ``empty_like(a, memory_format=fmt)``. For ``preserve_format``: ``a``'s own strides when ``a``
-    is dense (no gaps, no overlaps), else packed strides in the order of ``a``'s dims in memory."""
+    is dense (no gaps, no overlaps), else packed strides in the order of ``a``'s dims in memory. The memory
+    comes from ``allocate(shape, dtype)`` (``npgrad.memory.empty`` gives 64-byte aligned, reused blocks)."""
     dtype = a.dtype if dtype is None else np.dtype(dtype)
     if fmt is not None and fmt is not preserve_format:
         return empty(a.shape, dtype, fmt)
     if a.flags.c_contiguous:
-        return np.empty(a.shape, dtype)
+        return allocate(a.shape, dtype)
     st = strides(a) if non_overlapping_and_dense(a) else infer_dense_strides(a)
-    flat = np.empty(a.size, dtype)
+    flat = allocate((a.size,), dtype)
     return np.lib.stride_tricks.as_strided(flat, a.shape, tuple(s * dtype.itemsize for s in st))
 
 

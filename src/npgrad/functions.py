@@ -545,19 +545,40 @@ from . import _tensor_str  # noqa: E402  (how tensors print)
 set_printoptions = _tensor_str.set_printoptions   # get_printoptions stays in _tensor_str, as in PyTorch
 
 
+_num_threads = []   # the count given to set_num_threads, once it was called
+
+
 def set_num_threads(n):
+    """The number of threads npgrad's kernels run on (its compiled loops and NumPy's OpenBLAS products), as
+    ``torch.set_num_threads`` sets the threads of torch's intra-op work; :func:`get_num_threads` returns it."""
+    if not isinstance(n, int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _num_threads[:] = [int(n)]
     try:
         import numba
 
         numba.set_num_threads(builtins.max(1, builtins_min(n, numba.config.NUMBA_NUM_THREADS)))
     except Exception:  # numba missing or threads fixed: nothing to change
         pass
+    from .kernels.conv import _openblas
+
+    lib = _openblas()
+    if lib is not None:
+        lib.scipy_openblas_set_num_threads64_(int(n))
 
 
 def get_num_threads():
+    """The count of the last :func:`set_num_threads`, else the CPUs this process may run on."""
+    if _num_threads:
+        return _num_threads[0]
     import os
 
-    return os.cpu_count() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 builtins_min = builtins.min

@@ -9,6 +9,7 @@ seeded channels-last CNN with dropout that must give torch's masks and losses.
 """
 from __future__ import annotations
 
+import contextlib
 import pickle
 
 import numpy as np
@@ -227,3 +228,62 @@ def test_optimizers_update_channels_last_weights_in_place(name):
             opt.step()
     assert conv.weight.is_contiguous(memory_format=npgrad.channels_last)
     np.testing.assert_allclose(conv.weight.detach().numpy(), reference.weight.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+def _optimizer_state_layouts(L):
+    """The strides of every state buffer of a few optimizers, for a channels-last and a transposed weight."""
+    out = []
+    for name, options in (("SGD", dict(momentum=0.9)), ("Adam", dict(amsgrad=True)), ("Adagrad", {}),
+                          ("RMSprop", dict(centered=True, momentum=0.5)), ("Rprop", {}), ("Adadelta", {})):
+        w4 = L.zeros(3, 2, 3, 3).contiguous(memory_format=L.channels_last).requires_grad_()
+        wt = L.zeros(5, 4).t().requires_grad_()
+        for w in (w4, wt):
+            w.grad = L.ones(w.shape).contiguous(memory_format=L.channels_last) if w.ndim == 4 else L.ones(4, 5)
+        opt = getattr(L.optim, name)([w4, wt], lr=0.1, **options)
+        opt.step()
+        for w in (w4, wt):
+            for key, value in sorted(opt.state[w].items()):
+                if value.ndim:
+                    out.append(np.array(value.stride()))
+    return out
+
+
+def test_optimizer_state_is_laid_out_as_its_parameter():
+    _check("optimizer_state_layouts", _optimizer_state_layouts)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "Adagrad", "RMSprop"])
+def test_fused_pass_runs_on_channels_last_and_transposed_weights(name, monkeypatch):
+    """A parameter laid out other than C order, with state laid out as it, takes the fused pass (over memory
+    in order) and gives what the NumPy reference gives."""
+    from npgrad.kernels import optim as kernels
+
+    calls = []
+    run_all = kernels.run_all
+    monkeypatch.setattr(kernels, "run_all", lambda jobs: (calls.append(len(jobs)), run_all(jobs)))
+    results = []
+    for fused in (True, False):
+        npgrad.manual_seed(0)
+        w4 = npgrad.randn(3, 2, 3, 3).contiguous(memory_format=npgrad.channels_last).requires_grad_()
+        wt = npgrad.randn(5, 4).t().requires_grad_()
+        options = dict(momentum=0.9) if name in ("SGD", "RMSprop") else {}
+        opt = getattr(npgrad.optim, name)([w4, wt], lr=0.1, **options)
+        with contextlib.nullcontext() if fused else npgrad.optim.optimizer.numpy_reference():
+            for step in range(3):
+                opt.zero_grad()
+                ((w4 * w4.detach().cos()).sum() + (wt.exp() * (step + 1)).sum()).backward()
+                opt.step()
+        results.append([w4.detach().numpy().copy(), wt.detach().numpy().copy()])
+        assert w4.is_contiguous(memory_format=npgrad.channels_last) and wt.t().is_contiguous()
+    assert sum(calls) == 6                                # three fused steps of two parameters
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_large_optimizer_state_is_64_byte_aligned():
+    w = npgrad.nn.Parameter(npgrad.from_numpy(np.ones(100_001, np.float32)[1:]))   # 4 bytes past alignment
+    w.grad = npgrad.ones(100_000)
+    opt = npgrad.optim.AdamW([w])
+    opt.step()
+    for key in ("exp_avg", "exp_avg_sq"):
+        assert opt.state[w][key].numpy().ctypes.data % 64 == 0

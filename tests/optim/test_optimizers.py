@@ -429,7 +429,8 @@ def test_lbfgs_solves_rosenbrock(line_search_fn):
 
 
 def test_batched_step_with_large_small_and_repeated_parameters():
-    """One step's fused updates run together across threads; a parameter listed twice is updated twice."""
+    """One step's fused updates run together across threads; a parameter listed twice (a large one, run on
+    all threads, and a small one, handed to one thread) is updated twice, in order."""
     from npgrad.kernels import optim as kernels
 
     rng = np.random.default_rng(9)
@@ -440,7 +441,7 @@ def test_batched_step_with_large_small_and_repeated_parameters():
     for reference in (False, True):
         ps = [npgrad.nn.Parameter(npgrad.tensor(a.copy())) for a in init]
         with pytest.warns(UserWarning, match="duplicate parameters"):
-            opt = npgrad.optim.SGD(ps + [ps[0]], lr=0.1, momentum=0.9)
+            opt = npgrad.optim.SGD(ps + [ps[0], ps[2]], lr=0.1, momentum=0.9)
         for p, g in zip(ps, grads):
             p.grad = npgrad.tensor(g)
         for _ in range(2):

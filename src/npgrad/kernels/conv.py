@@ -328,7 +328,7 @@ def small_product(w, cols, out, b0, nb, bias=None):
     half the time; right after a product, while the BLAS threads still spin, it loses a few per cent."""
     bias = _no_bias(cols.dtype) if bias is None else bias
     planes = nb * w.shape[0]
-    if planes < 2 or planes * out.shape[2] < _MIN_SPLIT:
+    if planes < 2 or planes * out.shape[2] < _MIN_SPLIT or _one_thread():
         _small_product(0, planes, w, cols, out, b0, bias)
         return
     half = planes // 2
@@ -338,6 +338,13 @@ def small_product(w, cols, out, b0, nb, bias=None):
 
 
 _MIN_SPLIT = 1 << 16  # output elements below which a second thread costs more than it saves
+
+
+def _one_thread():
+    """Whether ``npgrad.set_num_threads(1)`` asked for one thread."""
+    from npgrad.functions import get_num_threads
+
+    return get_num_threads() < 2
 _POOL = []
 
 

@@ -18,10 +18,11 @@ Conventions shared with :func:`npgrad.optim.optimizer.run_update`:
   float32 (torch's arithmetic for float32 tensors) without a NumPy scalar
   built per parameter per step.
 
-Large parameters are cut into one contiguous chunk per thread; the loops
-release the GIL (``nogil=True``), the calling thread runs the first share and a
-small thread pool the others. During ``Optimizer.step`` the updates of all
-parameters are collected and handed to the threads once (:func:`run_all`).
+A large parameter is cut into one contiguous chunk per thread, run in one
+parallel region of Numba's threading layer; small ones go whole to the threads
+of a small pool (the loops release the GIL, ``nogil=True``), the calling thread
+taking the first share. During ``Optimizer.step`` the updates of all parameters
+are collected and run together (:func:`run_all`).
 
 Numba only sees a change to this file when deciding whether its on-disk cache
 is stale, so a digest of the formulas' source is kept next to the cache and the
@@ -227,6 +228,112 @@ def _sparse_adam_pass(w, g, m, v, raw):
         w[i] = w_i
 
 
+# --------------------------------------------------------------------------- the passes on all threads
+# A large parameter is cut into one contiguous chunk per thread (bounds on 64-element multiples, so
+# every chunk starts where the parameter's alignment does), each chunk run by its formula's pass in
+# one parallel region of Numba's threading layer. Its threads start together on each parameter and
+# wait at its end; measured on 25M float32 parameters this ran the memory-bound passes 10-15% faster
+# than handing the chunks to Python threads, whose start and end wait in the kernel.
+
+def _part(a, lo, hi):
+    """``a[lo:hi]``, or ``None`` for an absent buffer; compiled code only."""
+    raise NotImplementedError("callable from Numba-compiled code only")
+
+
+@overload(_part)
+def _part_impl(a, lo, hi):
+    if isinstance(a, numba.types.NoneType):
+        return lambda a, lo, hi: None
+    return lambda a, lo, hi: a[lo:hi]
+
+
+@numba.njit(inline="always")
+def _bounds(n, c, chunks):
+    lo = (c * n // chunks) // 64 * 64
+    hi = n if c == chunks - 1 else ((c + 1) * n // chunks) // 64 * 64
+    return lo, hi
+
+
+_PARALLEL_JIT = dict(cache=True, nogil=True, parallel=True)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _sgd_parallel(w, g, v, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _sgd_pass(w[lo:hi], g[lo:hi], _part(v, lo, hi), raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _adam_parallel(w, g, m, v, v_max, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _adam_pass(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], _part(v_max, lo, hi), raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _adagrad_parallel(w, g, s, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _adagrad_pass(w[lo:hi], g[lo:hi], s[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _adadelta_parallel(w, g, v, u, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _adadelta_pass(w[lo:hi], g[lo:hi], v[lo:hi], u[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _adamax_parallel(w, g, m, u, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _adamax_pass(w[lo:hi], g[lo:hi], m[lo:hi], u[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _nadam_parallel(w, g, m, v, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _nadam_pass(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _radam_parallel(w, g, m, v, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _radam_pass(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _rmsprop_parallel(w, g, v, g_avg, b, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _rmsprop_pass(w[lo:hi], g[lo:hi], v[lo:hi], _part(g_avg, lo, hi), _part(b, lo, hi), raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _rprop_parallel(w, g, prev, eta, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _rprop_pass(w[lo:hi], g[lo:hi], prev[lo:hi], eta[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _asgd_parallel(w, g, ax, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _asgd_pass(w[lo:hi], g[lo:hi], ax[lo:hi], raw)
+
+
+@numba.njit(**_PARALLEL_JIT)
+def _sparse_adam_parallel(w, g, m, v, raw, chunks):
+    for c in numba.prange(chunks):
+        lo, hi = _bounds(w.size, c, chunks)
+        _sparse_adam_pass(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], raw)
+
+
 # formula (as written in its algorithm's file) -> its fused pass
 PASSES = {
     sgd_update: _sgd_pass, adam_update: _adam_pass, adagrad_update: _adagrad_pass,
@@ -236,13 +343,25 @@ PASSES = {
 }
 
 
+# formula -> its pass over all threads
+PARALLEL = {
+    sgd_update: _sgd_parallel, adam_update: _adam_parallel, adagrad_update: _adagrad_parallel,
+    adadelta_update: _adadelta_parallel, adamax_update: _adamax_parallel, nadam_update: _nadam_parallel,
+    radam_update: _radam_parallel, rmsprop_update: _rmsprop_parallel, rprop_update: _rprop_parallel,
+    asgd_update: _asgd_parallel, sparse_adam_update: _sparse_adam_parallel,
+}
+
+
 # --------------------------------------------------------------------------- threads
 _MIN_PER_THREAD = 1 << 18
 _pool = None
 
 
 def _threads() -> int:
-    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    """``npgrad.get_num_threads()``, at most the threads Numba started with."""
+    from npgrad.functions import get_num_threads
+
+    return max(1, min(get_num_threads(), int(numba.config.NUMBA_NUM_THREADS)))
 
 
 def _executor():
@@ -262,33 +381,33 @@ def run(formula, w, g, buffers, scalars) -> None:
 
 
 def run_all(jobs) -> None:
-    """Run many ``(formula, w, g, buffers, scalars)`` updates with one hand-off to the threads.
+    """Run many ``(formula, w, g, buffers, scalars)`` updates, in order for any one parameter.
 
-    Large parameters are cut into one chunk per thread, small ones go whole to
-    the least loaded thread; each thread then runs its list in order (so a
-    parameter listed twice is still updated twice in sequence). Below
-    ``2 * _MIN_PER_THREAD`` elements in all, everything runs in the calling thread.
+    A large parameter (``2 * _MIN_PER_THREAD`` elements or more) runs on all threads at
+    once: one contiguous chunk each, in one parallel region (:data:`PARALLEL`). The small
+    ones then go whole to the least loaded of the threads, handed over once; a parameter
+    listed twice goes to the thread that has it already, which runs its list in order.
+    Below ``2 * _MIN_PER_THREAD`` elements in all, they run in the calling thread.
     """
     threads = _threads()
-    total = sum(job[1].size for job in jobs)
-    if threads == 1 or total < 2 * _MIN_PER_THREAD:
+    if threads == 1 or sum(job[1].size for job in jobs) < 2 * _MIN_PER_THREAD:
         for formula, w, g, buffers, scalars in jobs:
             PASSES[formula](w, g, *buffers, tuple(scalars))
         return
     work = [[] for _ in range(threads)]
     load = [0] * threads
+    owner = {}  # address of a small parameter -> the thread that updates it
     for formula, w, g, buffers, scalars in jobs:
-        loop, arrays, scalars = PASSES[formula], [w, g] + list(buffers), tuple(scalars)
-        n = w.size
-        if n < 2 * _MIN_PER_THREAD:
-            t = load.index(min(load))
-            work[t].append((loop, arrays, scalars))
-            load[t] += n
+        if w.size >= 2 * _MIN_PER_THREAD:
+            PARALLEL[formula](w, g, *buffers, tuple(scalars), threads)
             continue
-        bounds = [(c * n // threads) // 64 * 64 for c in range(threads)] + [n]
-        for t, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
-            work[t].append((loop, [None if a is None else a[lo:hi] for a in arrays], scalars))
-            load[t] += hi - lo
+        t = owner.setdefault(w.ctypes.data, load.index(min(load)))
+        work[t].append((PASSES[formula], [w, g] + list(buffers), tuple(scalars)))
+        load[t] += w.size
+    if sum(load) < 2 * _MIN_PER_THREAD:
+        for items in work:
+            _run_list(items)
+        return
     futures = [_executor().submit(_run_list, items) for items in work[1:] if items]
     _run_list(work[0])  # the calling thread takes the first share
     for future in futures:
@@ -313,7 +432,7 @@ def _flush_stale_cache() -> None:
             with open(stamp) as f:
                 if f.read() == digest:
                     return
-        for loop in PASSES.values():
+        for loop in list(PASSES.values()) + list(PARALLEL.values()):   # the parallel ones hold a pass inlined
             loop._cache.flush()
         os.makedirs(cache_path, exist_ok=True)
         with open(stamp, "w") as f:

@@ -47,6 +47,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import _layout, memory
 from .._hooks import RemovableHandle
 
 __all__ = [
@@ -156,11 +157,16 @@ def _scalar_tensor(value: float):
 
 
 def _zeros_like(p):
-    return _tensor_type()._wrap(np.zeros(p._data.shape, dtype=p._data.dtype))
+    return _full_like(p, 0)
 
 
 def _full_like(p, value):
-    return _tensor_type()._wrap(np.full(p._data.shape, value, dtype=p._data.dtype))
+    """A state buffer for the tensor or array ``p`` (the parameter, or its gradient where PyTorch's state
+    starts from it): laid out as ``p`` (PyTorch's ``preserve_format``), in 64-byte aligned memory as
+    PyTorch's allocator gives, so that the fused pass's vector loads of it never straddle two cache lines."""
+    state = _layout.empty_like(p if isinstance(p, np.ndarray) else p._data, allocate=memory.empty)
+    state.fill(value)
+    return _tensor_type()._wrap(state)
 
 
 def _check_fused_dtype(p) -> None:
@@ -243,6 +249,13 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
     """
     if g.dtype != w.dtype:
         g = g.astype(w.dtype)
+    if not w.flags.c_contiguous and _layout.non_overlapping_and_dense(w) and min(w.strides, default=0) > 0 \
+            and all(b is None or b.strides == w.strides for b in buffers):
+        # a transposed or channels-last parameter whose state is laid out as it (preserve_format): the same
+        # permutation of dims makes every array C-contiguous, and the pass runs over memory in order
+        order = _layout.memory_order(w)
+        w, g = w.transpose(order), g.transpose(order)
+        buffers = [None if b is None else b.transpose(order) for b in buffers]
     contiguous = w.flags.c_contiguous
     for b in buffers:
         if b is not None and not b.flags.c_contiguous:

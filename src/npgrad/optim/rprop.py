@@ -77,7 +77,7 @@ class Rprop(Optimizer):
                 if len(state) == 0:
                     state["step"] = _scalar_tensor(0.0)
                     state["prev"] = _zeros_like(p)
-                    state["step_size"] = _full_like(p, float(_to_scalar(group["lr"])))
+                    state["step_size"] = _full_like(g, float(_to_scalar(group["lr"])))   # torch: full_like(grad, lr)
                 state["step"]._data += 1
                 run_update(rprop_update, p._data, g, [state["prev"]._data, state["step_size"]._data],
                            (eta_minus, eta_plus, step_size_min, step_size_max, 1.0, 0.0,

@@ -89,7 +89,7 @@ class SGD(Optimizer):
                 if mu != 0:
                     state = self.state[p]
                     if state.get("momentum_buffer") is None:
-                        state["momentum_buffer"] = _zeros_like(p)
+                        state["momentum_buffer"] = _zeros_like(g)   # torch clones the gradient (its layout)
                         first = True
                     buffer = state["momentum_buffer"]._data
                 run_update(sgd_update, p._data, g, [buffer],

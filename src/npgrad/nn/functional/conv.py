@@ -799,7 +799,9 @@ class _Winograd:
 
     def _two_threads(self, mine, theirs):
         """``mine()`` in the calling thread while ``theirs()`` runs in the pool's, BLAS held to one thread
-        each meanwhile; returns both results."""
+        each meanwhile (one after the other after ``npgrad.set_num_threads(1)``); returns both results."""
+        if self.k._one_thread():
+            return mine(), theirs()
         with self.k.one_blas_thread():
             other = self.k._pool().submit(theirs)
             try:
