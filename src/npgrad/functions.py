@@ -570,15 +570,15 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """The count of the last :func:`set_num_threads`, else the CPUs this process may run on."""
-    if _num_threads:
-        return _num_threads[0]
-    import os
+    """The count of the last :func:`set_num_threads`, else the CPUs this process may run on (read once)."""
+    if not _num_threads:
+        import os
 
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        try:
+            _num_threads.append(len(os.sched_getaffinity(0)) or 1)
+        except AttributeError:  # not on Linux
+            _num_threads.append(os.cpu_count() or 1)
+    return _num_threads[0]
 
 
 builtins_min = builtins.min

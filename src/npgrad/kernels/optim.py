@@ -49,6 +49,7 @@ import numba
 import numpy as np
 from numba.extending import overload
 
+from npgrad.functions import get_num_threads
 from npgrad.optim import _elementwise
 from npgrad.optim.adadelta import adadelta_update
 from npgrad.optim.adagrad import adagrad_update
@@ -357,11 +358,12 @@ _MIN_PER_THREAD = 1 << 18
 _pool = None
 
 
+_NUMBA_THREADS = max(1, int(numba.config.NUMBA_NUM_THREADS))
+
+
 def _threads() -> int:
     """``npgrad.get_num_threads()``, at most the threads Numba started with."""
-    from npgrad.functions import get_num_threads
-
-    return max(1, min(get_num_threads(), int(numba.config.NUMBA_NUM_THREADS)))
+    return min(get_num_threads(), _NUMBA_THREADS)
 
 
 def _executor():

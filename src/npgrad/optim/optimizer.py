@@ -249,14 +249,15 @@ def run_update(formula, w: np.ndarray, g: np.ndarray, buffers, scalars, fused=No
     """
     if g.dtype != w.dtype:
         g = g.astype(w.dtype)
-    if not w.flags.c_contiguous and _layout.non_overlapping_and_dense(w) and min(w.strides, default=0) > 0 \
+    contiguous = w.flags.c_contiguous
+    if not contiguous and _layout.non_overlapping_and_dense(w) and min(w.strides, default=0) > 0 \
             and all(b is None or b.strides == w.strides for b in buffers):
         # a transposed or channels-last parameter whose state is laid out as it (preserve_format): the same
         # permutation of dims makes every array C-contiguous, and the pass runs over memory in order
         order = _layout.memory_order(w)
         w, g = w.transpose(order), g.transpose(order)
         buffers = [None if b is None else b.transpose(order) for b in buffers]
-    contiguous = w.flags.c_contiguous
+        contiguous = w.flags.c_contiguous
     for b in buffers:
         if b is not None and not b.flags.c_contiguous:
             contiguous = False
