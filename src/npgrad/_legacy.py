@@ -70,9 +70,9 @@ class tensortype(type):
             got = ", ".join([type(a).__name__ for a in args] + [f"{k}={_kind(v)}" for k, v in kwargs.items()])
             raise TypeError(_SIGNATURES.format(got=got))
         if device is not None:
-            from .tensor import device as as_device
+            from .tensor import check_device
 
-            as_device(device)                       # anything but the CPU is refused there
+            check_device(device)                    # anything but the CPU is refused there
         dt = cls.dtype
         if len(args) == 1 and isinstance(args[0], Size):
             args = tuple(args[0])

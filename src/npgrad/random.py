@@ -14,7 +14,7 @@ import struct
 import numpy as np
 
 from . import _sampling
-from .tensor import _fill_in_memory_order, _like as _empty_like
+from .tensor import _fill_in_memory_order, _like as _empty_like, check_device
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
 _MT_N = 624
@@ -48,7 +48,10 @@ class Generator:
         self._engine = np.random.MT19937()
         self._refusal = None  # a message: every draw raises it (``vmap(randomness="error")``)
         self.manual_seed(67280421310721)  # PyTorch's default seed
-        self.device = _device(device) if isinstance(device, str) else device
+        self.device = _device(device)
+        if self.device.type != "cpu":   # PyTorch's CPU build has no generator for another device
+            raise RuntimeError("Cannot get CUDA generator without ATen_cuda library" if self.device.type == "cuda"
+                               else f"npgrad runs on the CPU only; device '{self.device.type}' has no generator")
 
     def manual_seed(self, seed):
         """Reseed with ``seed`` (taken modulo 2**64, as PyTorch does); returns the generator."""
@@ -223,6 +226,7 @@ def _check_requires_grad(dt, requires_grad):
 def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory=False,
          requires_grad=False):
     """Uniform samples on :math:`[0, 1)` of the given size: ``rand(2, 3)``, ``rand((2, 3))``, ``rand(size=(2, 3))``."""
+    check_device(device)
     shape = _shape("rand", args, size)
     dt = _float_dtype(dtype, "check_uniform_bounds")
     return _t(_sampling.uniform(gen(generator), _count(shape), dt.np).reshape(shape), dt, requires_grad)
@@ -231,6 +235,7 @@ def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, de
 def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory=False,
           requires_grad=False):
     """Standard normal samples of the given size: ``randn(2, 3)``, ``randn((2, 3))``, ``randn(size=(2, 3))``."""
+    check_device(device)
     shape = _shape("randn", args, size)
     dt = _float_dtype(dtype, "normal_kernel_cpu")
     return _t(_sampling.normal(gen(generator), _count(shape), dt.np).reshape(shape), dt, requires_grad)
@@ -260,6 +265,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 
     The result is int64 unless ``dtype`` says otherwise.
     """
+    check_device(device)
     from . import _dtype as D
 
     if size is None:  # randint(high, size)
@@ -279,6 +285,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory=False,
              requires_grad=False):
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+    check_device(device)
     from . import _dtype as D
 
     dt = D.as_dtype(dtype or D.int64)
@@ -299,6 +306,7 @@ def _like(t, dtype):
 def rand_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
               generator=None):
     """Uniform samples on :math:`[0, 1)` with the shape (and dtype, unless given) of ``t``."""
+    check_device(device)
     dt = _float_dtype(_like(t, dtype), "check_uniform_bounds")
     out = _empty_like(t, dt, memory_format, "rand_like")
     _fill_in_memory_order(out, _sampling.uniform(gen(generator), out.size, dt.np))
@@ -308,6 +316,7 @@ def rand_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, m
 def randn_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
     """Standard normal samples with the shape (and dtype, unless given) of ``t``."""
+    check_device(device)
     dt = _float_dtype(_like(t, dtype), "normal_kernel_cpu")
     out = _empty_like(t, dt, memory_format, "randn_like")
     _fill_in_memory_order(out, _sampling.normal(gen(generator), out.size, dt.np, contiguous=out.flags.c_contiguous))
@@ -317,6 +326,7 @@ def randn_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, 
 def randint_like(t, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None, generator=None):
     """Integers from :math:`[low, high)` with the shape (and dtype, unless given) of ``t``."""
+    check_device(device)
     if high is None:
         low, high = 0, low
     dt = _like(t, dtype)
@@ -335,6 +345,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     ``normal(mean, std_tensor)`` (the shape of the tensor argument or of both, broadcast),
     or ``normal(mean, std, size)`` with two numbers.
     """
+    check_device(device)
     from .tensor import Tensor
 
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)

@@ -20,31 +20,87 @@ from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled, no_g
 from .autograd.versions import alias as _alias_memory, bump as _bump_version, modified as _versions_modified
 
 
+DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+NO_CUDA = "Torch not compiled with CUDA enabled"
+NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+
+
+def _parse_device(spec):
+    """``(type, index)`` of a device string (``"cuda:1"`` -> ``("cuda", 1)``), with PyTorch's errors."""
+    import re
+
+    if not spec:
+        raise RuntimeError("Device string must not be empty")
+    match = re.fullmatch(r"([a-zA-Z_]+)(?::(0|[1-9][0-9]*))?", spec)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{spec}'")
+    if match.group(1) not in DEVICE_TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: "
+                           f"{match.group(1)}")
+    return match.group(1), None if match.group(2) is None else int(match.group(2))
+
+
 class device:
-    """The only device npgrad has: the CPU."""
+    """A device, as ``torch.device``: any of PyTorch's device types can be named (``device("cuda", 1)``),
+    but npgrad's tensors live on the CPU only, so a tensor asked for elsewhere gets PyTorch's error for a
+    build without that device (:func:`check_device`)."""
+
+    __slots__ = ("type", "index")
 
     def __init__(self, type="cpu", index=None):
         if isinstance(type, device):
-            type = type.type
-        type = str(type).split(":")[0]
-        if type != "cpu":
-            raise RuntimeError(f"npgrad runs on the CPU only; device '{type}' is not available")
-        self.type = "cpu"
-        self.index = None
+            type, own = type.type, type.index
+        elif isinstance(type, builtins.int) and not isinstance(type, bool):
+            raise RuntimeError(NO_ACCELERATOR)
+        elif type == "cpu":
+            own = None
+        elif isinstance(type, str):
+            type, own = _parse_device(type)
+        else:
+            raise TypeError(f"device() received an invalid combination of arguments - got ({builtins.type(type).__name__})")
+        if index is not None:
+            if own is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
+                                   f"{type}:{own}")
+            if index < 0:
+                raise RuntimeError("Device index must not be negative")
+            own = builtins.int(index)
+        self.type = type
+        self.index = own
 
     def __repr__(self):
-        return "device(type='cpu')"
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
-        return "cpu"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            return other.split(":")[0] == "cpu"
-        return isinstance(other, device)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
-        return hash("cpu")
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return device, (self.type, self.index)
+
+
+def check_device(spec) -> None:
+    """Refuse to place a tensor anywhere but the CPU, with the error PyTorch's CPU build gives there:
+    "Torch not compiled with CUDA enabled" for ``"cuda"``, and so on. ``None`` means the CPU."""
+    if spec is None or spec == "cpu":
+        return
+    kind = device(spec).type
+    if kind == "cpu":
+        return
+    if kind == "cuda":
+        raise AssertionError(NO_CUDA)
+    if kind == "xpu":
+        raise AssertionError("Torch not compiled with XPU enabled")
+    if kind == "mps":
+        raise RuntimeError("PyTorch is not linked with support for mps devices")
+    raise RuntimeError(f"npgrad runs on the CPU only; device '{kind}' is not available")
 
 
 _CPU = device("cpu")
@@ -472,8 +528,8 @@ class Tensor:
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, (str, device)):
-                device(a)
+            elif isinstance(a, (str, device)) or (isinstance(a, builtins.int) and not isinstance(a, bool)):
+                check_device(a)
             else:
                 dtype = D.as_dtype(a)
         fmt = kwargs.get("memory_format")
@@ -512,7 +568,7 @@ class Tensor:
         return self
 
     def cuda(self, *a, **k):
-        raise RuntimeError("npgrad runs on the CPU only; CUDA is not available")
+        raise AssertionError(NO_CUDA)
 
     def float(self):
         return self.to(D.float32)
@@ -3102,20 +3158,24 @@ class Tensor:
         return symeig(self, *args, **kwargs)
 
     # ------------------------------------------------------------------ new tensors
-    def new_tensor(self, data, dtype=None, requires_grad=False):
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, **kw):
-        return zeros(*size, dtype=dtype or self.dtype)
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+                  **kwargs):   # size=
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
-    def new_ones(self, *size, dtype=None, **kw):
-        return ones(*size, dtype=dtype or self.dtype)
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+                 **kwargs):   # size=
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
-    def new_full(self, size, fill_value, dtype=None, **kw):
-        return full(size, fill_value, dtype=dtype or self.dtype)
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, **kw):
-        return empty(*size, dtype=dtype or self.dtype)
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+                  **kwargs):   # size=
+        return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
     def apply_(self, fn):
         self._data[...] = np.vectorize(fn)(self._data)
@@ -3892,8 +3952,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         >>> npgrad.tensor(range(3))
         tensor([0, 1, 2])
     """
-    if device is not None:
-        _CPU.__class__(device)  # only the CPU exists
+    check_device(device)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     target = None if dtype is None else D.as_dtype(dtype).np
@@ -3996,6 +4055,7 @@ def _checked_cast(arr, target):
 
 
 def as_tensor(data, dtype=None, device=None):
+    check_device(device)
     if isinstance(data, Tensor) and (dtype is None or D.as_dtype(dtype).np == data._data.dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or D.as_dtype(dtype).np == data.dtype):
@@ -4029,12 +4089,14 @@ def _dt(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **kwargs):
+    check_device(device)
     shape = _size_arg(_creation_size(size, kwargs, "zeros"), "zeros")
     _no_more(kwargs, "zeros")
     return Tensor._wrap(np.zeros(shape, dtype=_dt(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, **kwargs):
+    check_device(device)
     shape = _size_arg(_creation_size(size, kwargs, "ones"))
     _no_more(kwargs, "ones")
     return Tensor._wrap(np.ones(shape, dtype=_dt(dtype)), requires_grad)
@@ -4042,6 +4104,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=N
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None,
           **kwargs):
+    check_device(device)
     shape = _size_arg(_creation_size(size, kwargs, "empty"))
     _no_more(kwargs, "empty")
     return Tensor._wrap(_layout.empty(shape, _dt(dtype), _layout.check(memory_format, "empty")), requires_grad)
@@ -4064,6 +4127,7 @@ def _no_more(kwargs, name):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     if dtype is None:
         if isinstance(fill_value, (bool, np.bool_)):
             dtype = D.bool_
@@ -4085,22 +4149,26 @@ def _like(t, dtype, memory_format, name):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    check_device(device)
     out = _like(t, dtype, memory_format, "zeros_like")
     out.fill(0)
     return Tensor._wrap(out, requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    check_device(device)
     out = _like(t, dtype, memory_format, "ones_like")
     out.fill(1)
     return Tensor._wrap(out, requires_grad)
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    check_device(device)
     return Tensor._wrap(_like(t, dtype, memory_format, "empty_like"), requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    check_device(device)
     out = _like(t, dtype, memory_format, "full_like")
     out[...] = fill_value
     return Tensor._wrap(out, requires_grad)
@@ -4116,6 +4184,7 @@ def arange(start=None, end=None, step=1, dtype=None, device=None, requires_grad=
         >>> npgrad.arange(1, 2.2, 0.1, dtype=npgrad.float64)[6].item()
         1.5999999999999999
     """
+    check_device(device)
     from . import _ranges
 
     if end is None:
@@ -4171,6 +4240,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         >>> npgrad.linspace(0, 1, 7)[4].item()
         0.6666666269302368
     """
+    check_device(device)
     from . import _ranges
 
     start, end, steps = _space_args("linspace", start, end, steps)
@@ -4187,6 +4257,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
         >>> npgrad.logspace(0, 2, 3).tolist()
         [1.0, 10.0, 100.0]
     """
+    check_device(device)
     from . import _ranges
 
     start, end, steps = _space_args("logspace", start, end, steps)
@@ -4195,6 +4266,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return Tensor._wrap(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 

@@ -390,9 +390,9 @@ def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad=False,
     """
     from . import _sampling
     from .random import default_generator
-    from .tensor import device as _device
+    from .tensor import check_device
 
-    _device(device)  # only the CPU exists
+    check_device(device)  # the CPU, or PyTorch's error for a device npgrad lacks
 
     def modify_low_high(low, high, *, lowest_inclusive, highest_exclusive, default_low, default_high):
         low = default_low if low is None else low

@@ -5,6 +5,7 @@ from functools import update_wrapper
 
 import npgrad
 from npgrad.tensor import Size, Tensor
+from ..tensor import check_device
 
 euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant
 _Number = (int, float, bool)  # the Python numbers taken where a tensor parameter may be given
@@ -39,6 +40,7 @@ def broadcast_all(*values):
 
 def _standard_normal(shape, dtype, device=None):
     """Standard normal samples of ``shape`` in ``dtype``."""
+    check_device(device)
     return npgrad.randn(tuple(shape), dtype=dtype)
 
 

@@ -18,6 +18,7 @@ import warnings
 from . import functional as F
 from .functional.loss import LinearCrossEntropyOptions, _legacy_reduction
 from .module import Module
+from ..tensor import check_device
 
 __all__ = ["L1Loss", "NLLLoss", "NLLLoss2d", "PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss", "MSELoss",
            "BCELoss", "BCEWithLogitsLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss", "SmoothL1Loss",
@@ -96,6 +97,7 @@ class LinearCrossEntropyLoss(_WeightedLoss):
 
     def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
                  reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None):
+        check_device(device)
         from .layers.linear import Linear
 
         if weight is not None and tuple(weight.shape) != (num_classes,):

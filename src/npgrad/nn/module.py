@@ -11,7 +11,7 @@ from collections import abc as container_abcs
 import numpy as np
 
 from .._hooks import RemovableHandle
-from ..tensor import Tensor
+from ..tensor import NO_CUDA, Tensor, check_device
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -1007,11 +1007,13 @@ class Module:
         from .. import _layout
 
         dtype = kwargs.get("dtype")
-        for a in args:
+        for a in list(args) + [kwargs.get("device")]:
             if isinstance(a, D.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
+            elif a is not None:
+                check_device(a)   # the CPU, or PyTorch's error for a device npgrad lacks
         if dtype is not None:
             dtype = D.as_dtype(dtype)
             if dtype.np.kind not in "fc":
@@ -1041,7 +1043,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        raise RuntimeError("npgrad runs on the CPU only; CUDA is not available")
+        raise AssertionError(NO_CUDA)
 
     def share_memory(self):
         return self

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from .. import _dtype as D
-from ..tensor import Size, Tensor
+from ..tensor import Size, Tensor, check_device
 from .module import Buffer, Parameter
 
 __all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
@@ -64,6 +64,7 @@ class UninitializedTensorMixin:
 
         ``dtype`` defaults to the tensor's own dtype.
         """
+        check_device(device)
         if dtype is None:
             dtype = self.dtype
         self._data = np.empty(shape, dtype=D.as_dtype(dtype).np)
@@ -158,9 +159,11 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad=True, device=None, dtype=None):
+        check_device(device)
         return object.__new__(cls)
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
+        check_device(device)
         self._init(_unset(dtype, "UninitializedParameter"), requires_grad)
 
     def __deepcopy__(self, memo):
@@ -184,6 +187,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
 
     def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        check_device(device)
         self._init(_unset(dtype, "UninitializedBuffer"), requires_grad)
         self.persistent = persistent
         self._is_buffer = True

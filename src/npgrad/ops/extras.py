@@ -31,7 +31,7 @@ from ..autograd.function import ArrayFunction as Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..autograd.versions import bump as _bump_version
 from ..tensor import (_C_NAMES, _TYPE_NAMES, Size, Tensor, _NamedPair, _labelled, _raw, _scalar_name, _shape_arg,
-                      _wrap_dim, broadcast_shape, cat, tensor)
+                      _wrap_dim, broadcast_shape, cat, check_device, tensor)
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "poisson",
            "binomial", "asarray", "frombuffer", "empty_permuted", "gradient", "view_copy", "expand_copy",
@@ -478,6 +478,7 @@ def is_set_to(self, tensor):
 def new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, pin_memory=False,
                       requires_grad=False):
     """An uninitialised tensor of ``size`` and ``stride`` over fresh storage (``self``'s dtype by default)."""
+    check_device(device)
     dt = D.as_dtype(dtype).np if dtype is not None else self._data.dtype
     size, stride = _int_list(size), _int_list(stride)
     if len(size) != len(stride):
@@ -493,6 +494,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
                    pin_memory=False):
     """An uninitialised tensor of ``size`` whose dims lie in memory in the order ``physical_layout``
     (outermost first)."""
+    check_device(device)
     size, order = _int_list(size), _int_list(physical_layout)
     if len(order) != len(size):
         raise RuntimeError(f"Number of dimensions in size does not match the length of the physical_layout; "
@@ -765,18 +767,21 @@ def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device
         >>> npgrad.hann_window(4, periodic=False, dtype=npgrad.float64)
         tensor([0.0000, 0.7500, 0.7500, 0.0000], dtype=npgrad.float64)
     """
+    check_device(device)
     return _hamming("hann_window", window_length, periodic, 0.5, 0.5, dtype, requires_grad)
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, layout=None, device=None,
                    pin_memory=False, requires_grad=False):
     r"""The generalised Hamming window :math:`w_n = \alpha - \beta \cos(2\pi n / (N - 1))`."""
+    check_device(device)
     return _hamming("hamming_window", window_length, periodic, alpha, beta, dtype, requires_grad)
 
 
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, pin_memory=False,
                     requires_grad=False):
     r"""The Blackman window :math:`w_n = 0.42 - 0.5 \cos(2\pi n / (N - 1)) + 0.08 \cos(4\pi n / (N - 1))`."""
+    check_device(device)
     dt = _window_checks("blackman_window", window_length, dtype)
     if window_length <= 1:
         return _window_result(np.ones(window_length), dt, requires_grad)
@@ -790,6 +795,7 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, pin_memory=False,
                     requires_grad=False):
     r"""The triangular Bartlett window :math:`w_n = 1 - |2n / (N - 1) - 1|`."""
+    check_device(device)
     dt = _window_checks("bartlett_window", window_length, dtype)
     if window_length <= 1:
         return _window_result(np.ones(window_length), dt, requires_grad)
@@ -805,6 +811,7 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout
                   pin_memory=False, requires_grad=False):
     r"""The Kaiser window :math:`w_n = I_0\big(\beta \sqrt{1 - ((n - \alpha)/\alpha)^2}\big) / I_0(\beta)`,
     :math:`\alpha = (N - 1)/2`."""
+    check_device(device)
     dt = _window_checks("kaiser_window", window_length, dtype)
     if window_length <= 1:
         return _window_result(np.ones(window_length), dt, requires_grad)
@@ -882,6 +889,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
         >>> t = npgrad.asarray(a); t[0] = 5.0; a
         array([5., 2.])
     """
+    check_device(device)
     dt = None if dtype is None else D.as_dtype(dtype).np
     if isinstance(obj, Tensor):
         _check_grad_dtype(obj._data.dtype if dt is None else dt, requires_grad)

@@ -19,7 +19,8 @@ from .. import _dtype as D
 from ..autograd.function import ArrayFunction as Function
 from .elementwise import Lerp
 from ..tensor import (_C_NAMES, Size, Tensor, _category, _expand_shape, _labelled, _raw, _return_type,
-                      _scalar_name, _shape_arg, _wrap_dim, broadcast_shape, cat, matmul, promote_types, stack)
+                      _scalar_name, _shape_arg, _wrap_dim, broadcast_shape, cat, check_device, matmul, promote_types,
+                      stack)
 
 __all__ = ["addmm", "addmv", "addmv_", "addr", "baddbmm", "addbmm", "chain_matmul", "kron", "tensordot", "inner",
            "vdot", "ger", "cross", "dist", "renorm", "block_diag", "cartesian_prod", "combinations", "diag",
@@ -921,6 +922,7 @@ def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
         tensor([[0, 1, 1, 2, 2, 2],
                 [0, 0, 1, 0, 1, 2]])
     """
+    check_device(device)
     return _tri_indices(row, col, offset, dtype, "tril_indices", False)
 
 
@@ -934,6 +936,7 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
         tensor([[0, 0, 1],
                 [1, 2, 2]])
     """
+    check_device(device)
     return _tri_indices(row, col, offset, dtype, "triu_indices", True)
 
 
@@ -1001,6 +1004,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
         >>> npgrad.empty_strided((2, 3), (1, 2)).stride()
         (1, 2)
     """
+    check_device(device)
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of strides "
@@ -1020,6 +1024,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
         >>> npgrad.scalar_tensor(3)
         tensor(3.)
     """
+    check_device(device)
     if not isinstance(s, (numbers.Number, np.generic)) or isinstance(s, Tensor):
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
     dt = D.as_dtype(dtype if dtype is not None else D.get_default_dtype()).np
@@ -1037,6 +1042,7 @@ def inclusive_range(start, end, step=1, *, dtype=None, layout=None, device=None,
         ...     npgrad.range(1, 2, 0.5)
         tensor([1.0000, 1.5000, 2.0000])
     """
+    check_device(device)
     warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)

@@ -37,6 +37,7 @@ from .._dtype import get_default_dtype
 from ..autograd.grad_mode import no_grad
 from ..nn.module import Module
 from .lr_scheduler import LRScheduler, _format_param
+from ..tensor import check_device
 
 __all__ = [
     "AveragedModel",
@@ -205,6 +206,7 @@ class AveragedModel(Module):
     """
 
     def __init__(self, model, device=None, avg_fn=None, multi_avg_fn=None, use_buffers=False):
+        check_device(device)
         super().__init__()
         if avg_fn is not None and multi_avg_fn is not None:
             raise AssertionError("Only one of avg_fn and multi_avg_fn should be provided")

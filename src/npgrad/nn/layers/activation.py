@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import functional as F
 from ..module import Module, Parameter
+from ...tensor import check_device
 
 
 class ReLU(Module):
@@ -261,6 +262,7 @@ class GLU(Module):
 
 class PReLU(Module):
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        check_device(device)
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init

@@ -25,7 +25,7 @@ from collections import namedtuple
 import numpy as np
 
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor, cat
+from ...tensor import Tensor, cat, check_device
 from .. import functional as F
 from ..module import Module, ModuleList, Sequential
 from .linear import Linear
@@ -60,6 +60,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     """
 
     def __init__(self, in_features, n_classes, cutoffs, div_value=4.0, head_bias=False, device=None, dtype=None):
+        check_device(device)
         factory_kwargs = {"device": device, "dtype": dtype}
         super().__init__()
         cutoffs = list(cutoffs)

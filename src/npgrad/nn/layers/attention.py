@@ -13,6 +13,7 @@ import npgrad
 from npgrad.nn import init
 from npgrad.nn.module import Module, Parameter
 from npgrad.nn.functional import attention as F_attention
+from ...tensor import check_device
 
 __all__ = ["MultiheadAttention"]
 
@@ -52,6 +53,7 @@ class MultiheadAttention(Module):
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
                  add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
+        check_device(device)
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} "
                              f"and num_heads={num_heads} instead")

@@ -15,6 +15,7 @@ from ..parameter import UninitializedParameter
 from .lazy import LazyModuleMixin
 from .linear import _param
 from ..functional.basic import _ntuple, _single
+from ...tensor import check_device
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -26,6 +27,7 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device=None, dtype=None):
+        check_device(device)
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -110,6 +112,7 @@ class _Conv(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
+        check_device(device)
         ntuple = _ntuple(self._dims)
         super().__init__(in_channels, out_channels, ntuple(kernel_size), ntuple(stride),
                          padding if isinstance(padding, str) else ntuple(padding), ntuple(dilation), False,
@@ -178,6 +181,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed, output_padding,
                  groups, bias, padding_mode, device=None, dtype=None):
+        check_device(device)
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {self.__class__.__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
@@ -215,6 +219,7 @@ class _ConvTranspose(_ConvTransposeNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        check_device(device)
         ntuple = _ntuple(self._dims)
         super().__init__(in_channels, out_channels, ntuple(kernel_size), ntuple(stride), ntuple(padding),
                          ntuple(dilation), True, ntuple(output_padding), groups, bias, padding_mode, device, dtype)
@@ -312,6 +317,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
 class _LazyConv(_LazyConvXdMixin):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
+        check_device(device)
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
         self._lazy_parameters(out_channels, bias, device, dtype)
 
@@ -319,6 +325,7 @@ class _LazyConv(_LazyConvXdMixin):
 class _LazyConvTranspose(_LazyConvXdMixin):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
                  dilation=1, padding_mode="zeros", device=None, dtype=None):
+        check_device(device)
         super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
                          device, dtype)
         self._lazy_parameters(out_channels, bias, device, dtype)

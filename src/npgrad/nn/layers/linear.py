@@ -12,6 +12,7 @@ from .. import init
 from ..module import Module, Parameter
 from ..parameter import UninitializedParameter
 from .lazy import LazyModuleMixin
+from ...tensor import check_device
 
 
 def _param(*shape, dtype=None):
@@ -42,6 +43,7 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        check_device(device)
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
@@ -76,6 +78,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
+        check_device(device)
         super().__init__(0, 0, False)
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
@@ -106,6 +109,7 @@ class Bilinear(Module):
     r""":math:`y = x_1^\top A x_2 + b`."""
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        check_device(device)
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         self.weight = _param(out_features, in1_features, in2_features, dtype=dtype)

@@ -2,6 +2,7 @@
 ``NonDynamicallyQuantizableLinear`` (the class of ``MultiheadAttention.out_proj``)."""
 from ..layers import attention as _attention
 from ..layers.linear import Bilinear, Identity, LazyLinear, Linear
+from ...tensor import check_device
 
 __all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
 
@@ -16,6 +17,7 @@ class _OutProjLinear(Linear):
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        check_device(device)
         super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
 
 

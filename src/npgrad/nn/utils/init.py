@@ -4,7 +4,7 @@ from __future__ import annotations
 import inspect
 from contextlib import contextmanager
 
-from ...tensor import Tensor, device
+from ...tensor import Tensor, check_device
 from .. import init
 from ..module import Module
 
@@ -53,7 +53,7 @@ def skip_init(module_cls, *args, **kwargs):
     if "device" not in inspect.signature(module_cls).parameters:
         raise RuntimeError("Module must support a 'device' arg to skip initialization")
     final_device = kwargs.pop("device", "cpu")
-    device(final_device)  # only the CPU exists
+    check_device(final_device)  # the CPU, or PyTorch's error for a device npgrad lacks
     kwargs["device"] = final_device
     with _initialisers_off():
         return module_cls(*args, **kwargs)
