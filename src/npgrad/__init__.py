@@ -19,6 +19,7 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
 from .tensor import (Size, Tensor, arange, as_tensor, cat, concat, concatenate, device, einsum, empty,
                      empty_like, eye, from_numpy, full, full_like, linspace, logspace, matmul, ones, ones_like,
                      stack, tensor, unique, where, zeros, zeros_like)
+from .storage import TypedStorage, UntypedStorage
 from . import functions as _functions  # torch.exp, torch.sum, ... as functions
 from . import autograd, random
 
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 
 _SUBPACKAGES = frozenset(("nn", "optim", "data", "train", "utils", "kernels", "cli", "linalg", "special", "backends",
                           "amp", "testing", "compiler", "jit", "cpu", "cuda", "distributions", "version", "func",
-                          "serialization", "ops", "accelerator", "xpu", "mps"))
+                          "serialization", "ops", "accelerator", "xpu", "mps", "storage"))
 # the names whose modules load on first use: the functions in functions._LAZY, torch.save and torch.load
 _LAZY = dict(_functions._LAZY, load=".serialization", save=".serialization")
 

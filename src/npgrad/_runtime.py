@@ -312,8 +312,10 @@ def typename(obj, /) -> str:
 
 
 def is_storage(obj, /) -> bool:
-    """Whether ``obj`` is a storage object: always ``False``, npgrad tensors hold NumPy arrays, not storages."""
-    return False
+    """Whether ``obj`` is a storage (``tensor.untyped_storage()``, ``tensor.storage()``; :mod:`npgrad.storage`)."""
+    from .storage import TypedStorage, UntypedStorage
+
+    return isinstance(obj, (UntypedStorage, TypedStorage))
 
 
 def _tensor_arg(fn, input):

@@ -424,6 +424,24 @@ class Tensor:
     def data_ptr(self):
         return self._data.ctypes.data
 
+    def untyped_storage(self):
+        """The bytes of the whole block of memory this tensor's values lie in (:mod:`npgrad.storage`)."""
+        from .storage import UntypedStorage
+
+        return UntypedStorage._of(self._data)
+
+    def storage(self):
+        """That block as elements of this tensor's dtype; deprecated, as in PyTorch (use ``untyped_storage``)."""
+        from .storage import TypedStorage
+
+        return TypedStorage._of(self)
+
+    def is_set_to(self, other):
+        """Whether both tensors view the same memory with the same offset, sizes and strides."""
+        return (self.untyped_storage().data_ptr() == other.untyped_storage().data_ptr()
+                and self.data_ptr() == other.data_ptr() and self.shape == other.shape
+                and self._data.strides == other._data.strides)
+
     def storage_offset(self):
         """Elements between the start of the storage (the array this one is a view of) and the first element."""
         root = self._data
