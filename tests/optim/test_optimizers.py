@@ -265,11 +265,18 @@ def test_fused_kernel_equals_numpy_reference(case, dtype):
             np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
 
 
+@pytest.mark.parametrize("layer", ["omp", "workqueue"])
 @pytest.mark.parametrize("name, options", [("AdamW", dict(lr=0.01, amsgrad=True)),
                                            ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9))])
-def test_fused_kernel_threaded_split_equals_reference(name, options):
-    """Arrays large enough to be cut into one chunk per thread."""
+def test_fused_kernel_threaded_split_equals_reference(name, options, layer, monkeypatch):
+    """Arrays large enough to be cut into one chunk per thread: in a parallel region, or (where Numba's
+    threading layer is the workqueue) on the thread pool."""
     from npgrad.kernels import optim as kernels
+
+    kernels._regions()
+    monkeypatch.setattr(kernels, "_LAYER", [layer])
+    if layer == "workqueue":   # no region may be launched
+        monkeypatch.setattr(kernels, "PARALLEL", {f: None for f in kernels.PARALLEL})
 
     size_scale = 2 * kernels._MIN_PER_THREAD // 3 + 7  # > 2 chunks' worth, not a multiple of 64
     (fused_w, _), (ref_w, _) = _step_copies(name, options, np.float64, size_scale=size_scale, steps=2)

@@ -386,9 +386,10 @@ def run_all(jobs) -> None:
     """Run many ``(formula, w, g, buffers, scalars)`` updates, in order for any one parameter.
 
     A large parameter (``2 * _MIN_PER_THREAD`` elements or more) runs on all threads at
-    once: one contiguous chunk each, in one parallel region (:data:`PARALLEL`). The small
-    ones then go whole to the least loaded of the threads, handed over once; a parameter
-    listed twice goes to the thread that has it already, which runs its list in order.
+    once: one contiguous chunk each, in one parallel region (:data:`PARALLEL`; on Numba's
+    workqueue layer, through the thread pool). The small ones then go whole to the least
+    loaded of the threads, handed over once; a parameter listed twice goes to the thread
+    that has it already, which runs its list in order.
     Below ``2 * _MIN_PER_THREAD`` elements in all, they run in the calling thread.
     """
     threads = _threads()
@@ -399,13 +400,22 @@ def run_all(jobs) -> None:
     work = [[] for _ in range(threads)]
     load = [0] * threads
     owner = {}  # address of a small parameter -> the thread that updates it
+    regions = _regions()
     for formula, w, g, buffers, scalars in jobs:
-        if w.size >= 2 * _MIN_PER_THREAD:
+        n = w.size
+        if n >= 2 * _MIN_PER_THREAD and regions:
             PARALLEL[formula](w, g, *buffers, tuple(scalars), threads)
+            continue
+        if n >= 2 * _MIN_PER_THREAD:   # one chunk per thread of the pool
+            bounds = [(c * n // threads) // 64 * 64 for c in range(threads)] + [n]
+            for t, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+                work[t].append((PASSES[formula], [None if a is None else a[lo:hi] for a in [w, g] + list(buffers)],
+                                tuple(scalars)))
+                load[t] += hi - lo
             continue
         t = owner.setdefault(w.ctypes.data, load.index(min(load)))
         work[t].append((PASSES[formula], [w, g] + list(buffers), tuple(scalars)))
-        load[t] += w.size
+        load[t] += n
     if sum(load) < 2 * _MIN_PER_THREAD:
         for items in work:
             _run_list(items)
@@ -414,6 +424,19 @@ def run_all(jobs) -> None:
     _run_list(work[0])  # the calling thread takes the first share
     for future in futures:
         future.result()
+
+
+_LAYER = []
+
+
+def _regions() -> bool:
+    """Whether large parameters run in parallel regions. Numba's OpenMP and TBB layers take regions launched
+    from several threads at once; its fallback, the workqueue layer (when neither is installed), aborts the
+    process on that, so there every chunk goes to the thread pool instead."""
+    if not _LAYER:
+        numba.get_num_threads()   # starts the threading layer
+        _LAYER.append(numba.threading_layer())
+    return _LAYER[0] != "workqueue"
 
 
 def _run_list(items) -> None:
