@@ -170,11 +170,29 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         pass
 
 
+_NO_CUDA_LOAD = ("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False. If you "
+                 "are running on a CPU-only machine, please use torch.load with map_location=torch.device('cpu') "
+                 "to map your storages to the CPU.")
+
+
+def _check_map_location(map_location) -> None:
+    """A ``map_location`` naming a device npgrad lacks gets PyTorch's error (a callable maps nothing here)."""
+    from .tensor import check_device, device
+
+    targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for target in targets:
+        if isinstance(target, (str, device)):
+            if device(target).type == "cuda":
+                raise RuntimeError(_NO_CUDA_LOAD)
+            check_device(target)
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Read what ``save`` wrote. A plain safetensors file loads as a flat dict of tensors.
 
     ``f`` is a path (``str`` or ``os.PathLike``) or a binary file object. Everything
-    loads on the CPU, so ``map_location`` has nothing to move; nothing is unpickled, so
+    loads on the CPU, so ``map_location`` has nothing to move (one naming CUDA gets PyTorch's error, as on a
+    machine without CUDA); nothing is unpickled, so
     ``weights_only`` changes nothing either.
 
     A truncated, corrupted or foreign file raises ``RuntimeError`` naming the file.
@@ -182,6 +200,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     from safetensors import SafetensorError
     from safetensors.numpy import load as st_load
 
+    _check_map_location(map_location)
     name = getattr(f, "name", None) or (os.fspath(f) if not hasattr(f, "read") else "<stream>")
     if hasattr(f, "read"):
         data = f.read()

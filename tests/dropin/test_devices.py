@@ -46,18 +46,32 @@ STATEMENTS = [
     'L.nn.LayerNorm(2, device="cuda")', 'L.nn.Embedding(2, 2, device="cuda")', 'L.nn.LSTM(2, 2, device="cuda")',
     'L.nn.Transformer(8, 2, 1, 1, 16, device="cuda")', 'L.nn.Parameter(L.zeros(1)).to("cuda")',
     'L.nn.utils.skip_init(L.nn.Linear, 2, 2, device="cuda")', 'L.Generator(device="cpu").device',
+    # loading a checkpoint
+    'L.load(path, map_location="cuda")', 'L.load(path, map_location=L.device("cuda:0"))',
+    'L.load(path, map_location={"cpu": "cuda"})', 'L.load(path, map_location="cpu")["a"].device',
+    'L.load(path, map_location=lambda storage, location: storage)["a"].device',
 ]
 
 
 def outcomes(L):
+    import os
+    import tempfile
+
     out = []
-    for stmt in STATEMENTS:
-        try:
-            value = repr(eval(stmt, {"L": L, "x": L.zeros(2)}))
-        except Exception as e:  # noqa: BLE001  (the error is the outcome)
-            value = f"{type(e).__name__}: {e}"
-        out.append(f"{stmt} -> {value.replace('npgrad', 'torch')}")
+    with tempfile.TemporaryDirectory() as where:
+        path = os.path.join(where, "checkpoint")
+        L.save({"a": L.ones(2)}, path)
+        for stmt in STATEMENTS:
+            out.append(_outcome(L, stmt, path))
     return out
+
+
+def _outcome(L, stmt, path):
+    try:
+        value = repr(eval(stmt, {"L": L, "x": L.zeros(2), "path": path}))
+    except Exception as e:  # noqa: BLE001  (the error is the outcome)
+        value = f"{type(e).__name__}: {e}"
+    return f"{stmt} -> {value.replace('npgrad', 'torch')}"
 
 
 def test_devices_as_torch():
