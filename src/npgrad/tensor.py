@@ -41,6 +41,13 @@ def _parse_device(spec):
     return match.group(1), None if match.group(2) is None else int(match.group(2))
 
 
+def _kind_name(value):
+    """How PyTorch's argument errors name a value's type (``torch.dtype``, ``Tensor``, ``int`` ...)."""
+    if isinstance(value, D.dtype):
+        return "torch.dtype"
+    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+
+
 class device:
     """A device, as ``torch.device``: any of PyTorch's device types can be named (``device("cuda", 1)``),
     but npgrad's tensors live on the CPU only, so a tensor asked for elsewhere gets PyTorch's error for a
@@ -537,9 +544,18 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """Return the tensor in another dtype (devices other than 'cpu' are refused)."""
+        unknown = [k for k in kwargs if k not in ("dtype", "device", "non_blocking", "copy", "memory_format")]
+        if unknown:
+            got = ", ".join(f"{k}={_kind_name(kwargs[k])}" for k in unknown)
+            raise TypeError(f"to() received an invalid combination of arguments - got ({got}, ), but expected one "
+                            "of: (device device = None, dtype dtype = None, bool non_blocking = False, bool copy = "
+                            "False, *, memory_format memory_format = None)")
         dtype = kwargs.get("dtype")
         copy = kwargs.get("copy", False)
-        for a in list(args) + [kwargs.get("device")]:
+        flags = [a for a in args if isinstance(a, bool)]   # after the target: non_blocking, then copy
+        if len(flags) > 1:
+            copy = flags[1]
+        for a in [a for a in args if not isinstance(a, bool)] + [kwargs.get("device")]:
             if a is None:
                 continue
             if isinstance(a, D.dtype):

@@ -39,6 +39,8 @@ STATEMENTS = [
     'x.new_zeros(2, requires_grad=True).requires_grad', 'x.new_ones(size=(2,)).shape',
     'x.to("cuda")', 'x.to("cuda:0")', 'x.to(L.device("cuda"))', 'x.to(device="cuda")', 'x.to("mps")', 'x.to(0)',
     'x.to("cpu").device', 'x.to("cpu:0").device', 'x.cuda()', 'x.to("cuda", L.float64)',
+    'x.to(L.float64, True).dtype', 'x.to(L.float64, False, True).dtype', 'x.to(L.float32, False, True) is x',
+    'x.to(L.float32) is x', 'x.to("cpu", L.float64, non_blocking=True, copy=True).dtype',
     # modules and generators
     'L.nn.Linear(2, 2, device="cuda")', 'L.nn.Linear(2, 2, device="cpu").weight.device',
     'L.nn.Linear(2, 2).to("cuda")', 'L.nn.Linear(2, 2).to(L.device("cuda"))', 'L.nn.Linear(2, 2).to(device="cuda")',
@@ -95,3 +97,5 @@ def test_devices_npgrad_has_not():
         npgrad.set_default_device(None)
     with pytest.raises(RuntimeError, match="Cannot get CUDA generator"):
         npgrad.Generator(device="cuda")
+    with pytest.raises(TypeError, match=r"to\(\) received an invalid combination of arguments - got \(dtyp="):
+        npgrad.zeros(1).to(dtyp=npgrad.float64)   # torch's message goes on to list its signatures
