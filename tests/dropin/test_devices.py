@@ -44,7 +44,8 @@ STATEMENTS = [
     # modules and generators
     'L.nn.Linear(2, 2, device="cuda")', 'L.nn.Linear(2, 2, device="cpu").weight.device',
     'L.nn.Linear(2, 2).to("cuda")', 'L.nn.Linear(2, 2).to(L.device("cuda"))', 'L.nn.Linear(2, 2).to(device="cuda")',
-    'L.nn.Linear(2, 2).to("cpu").weight.device', 'L.nn.Linear(2, 2).cuda()', 'L.nn.Conv2d(1, 1, 1, device="cuda")',
+    'L.nn.Linear(2, 2).to("cpu").weight.device', 'L.nn.Linear(2, 2).cuda()',
+    'L.nn.Linear(2, 2).to(L.float64, True).weight.dtype', 'L.nn.Linear(2, 2).to("cpu", L.float64, True).weight.dtype', 'L.nn.Conv2d(1, 1, 1, device="cuda")',
     'L.nn.LayerNorm(2, device="cuda")', 'L.nn.Embedding(2, 2, device="cuda")', 'L.nn.LSTM(2, 2, device="cuda")',
     'L.nn.Transformer(8, 2, 1, 1, 16, device="cuda")', 'L.nn.Parameter(L.zeros(1)).to("cuda")',
     'L.nn.utils.skip_init(L.nn.Linear, 2, 2, device="cuda")', 'L.Generator(device="cpu").device',
@@ -99,3 +100,5 @@ def test_devices_npgrad_has_not():
         npgrad.Generator(device="cuda")
     with pytest.raises(TypeError, match=r"to\(\) received an invalid combination of arguments - got \(dtyp="):
         npgrad.zeros(1).to(dtyp=npgrad.float64)   # torch's message goes on to list its signatures
+    with pytest.raises(TypeError, match=r"to\(\) received an invalid combination of arguments - got \(dtyp="):
+        npgrad.nn.Linear(2, 2).to(dtyp=npgrad.float64)

@@ -1006,8 +1006,14 @@ class Module:
 
         from .. import _layout
 
+        unknown = [k for k in kwargs if k not in ("dtype", "device", "non_blocking", "memory_format")]
+        if unknown:
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"({', '.join(f'{k}={type(kwargs[k]).__name__}' for k in unknown)}, ), but expected one "
+                            "of: (device device = None, dtype dtype = None, bool non_blocking = False, *, "
+                            "memory_format memory_format = None)")
         dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
+        for a in [a for a in args if not isinstance(a, bool)] + [kwargs.get("device")]:   # bool: non_blocking
             if isinstance(a, D.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
