@@ -505,11 +505,10 @@ def tanh(input):
     return input.tanh()
 
 
-def cdist(x1, x2, p=2.0):
-    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if p == 2.0:
-        return (diff * diff).sum(-1).sqrt()
-    return diff.norm(p=p, dim=-1)
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """Pairwise ``p``-norm distances between rows (:func:`npgrad.ops.products.cdist`)."""
+    from .ops.products import cdist as distances
+    return distances(x1, x2, p, compute_mode)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

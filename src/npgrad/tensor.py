@@ -1178,8 +1178,8 @@ class Tensor:
             x = x.to(D.int64)
         return _labelled(Sum.apply(x, normalize_dims(dim, self.ndim), keepdim), dim is not None, "SumBackward1")
 
-    def nansum(self, dim=None, keepdim=False):
-        return _labelled(self.masked_fill(self.isnan(), 0).sum(dim, keepdim), True, "NansumBackward0")
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _labelled(self.masked_fill(self.isnan(), 0).sum(dim, keepdim, dtype=dtype), True, "NansumBackward0")
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         from .ops.reduce import Mean, normalize_dims
@@ -1577,7 +1577,16 @@ class Tensor:
         dims = _shape_arg(args if dims is None else (dims,))
         return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
-    def repeat_interleave(self, repeats, dim=None):
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        if repeats is None:   # torch.repeat_interleave(repeats): each index i repeated repeats[i] times
+            return arange(self.numel()).repeat_interleave(self, output_size=output_size)
+        if output_size is not None:
+            n = self.numel() if dim is None else self.shape[_wrap_dim(dim, self.ndim)]
+            if np.ndim(_raw(repeats)) == 0 and int(_raw(repeats)) * n != output_size:
+                raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {int(_raw(repeats)) * n} but "
+                                   f"got {output_size}")
+            if np.ndim(_raw(repeats)) and int(np.sum(_raw(repeats))) != output_size:
+                raise RuntimeError("allocated size does not match required size")
         if dim is None:
             x, d = self.reshape(-1), 0
         else:
