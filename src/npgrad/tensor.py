@@ -65,7 +65,8 @@ class device:
         elif isinstance(type, str):
             type, own = _parse_device(type)
         else:
-            raise TypeError(f"device() received an invalid combination of arguments - got ({builtins.type(type).__name__})")
+            raise TypeError("device() received an invalid combination of arguments - got "
+                            f"({builtins.type(type).__name__})")
         if index is not None:
             if own is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
@@ -970,9 +971,10 @@ class Tensor:
         return Tensor._wrap(np.isfinite(self._data))
 
     def sign(self):
-        return Tensor._wrap(np.sign(self._data))
+        return _labelled(_zero_grad_op(self, _sign), True, "SignBackward0")
 
-    sgn = sign
+    def sgn(self):
+        return _labelled(_zero_grad_op(self, _sign), True, "SgnBackward0")
 
     def floor(self):
         return _labelled(_zero_grad_op(self, np.floor), True, "FloorBackward0")
@@ -988,7 +990,11 @@ class Tensor:
         return _labelled(_zero_grad_op(self, np.trunc), True, "TruncBackward0")
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return Tensor._wrap(np.nan_to_num(self._data, nan=nan, posinf=posinf, neginf=neginf))
+        """NaN and infinities replaced; the gradient flows where the input was finite, as in PyTorch."""
+        replaced = Tensor._wrap(np.nan_to_num(self._data, nan=nan, posinf=posinf, neginf=neginf))
+        if not (self.requires_grad and is_grad_enabled()) or self._data.dtype.kind != "f":
+            return replaced
+        return _labelled(self.where(Tensor._wrap(np.isfinite(self._data)), replaced), True, "NanToNumBackward0")
 
     # named arithmetic
     def add(self, other, alpha=1):
@@ -1225,7 +1231,9 @@ class Tensor:
             flat = self.reshape(-1)
             if flat.numel() == 0:
                 return Tensor._wrap(np.array(np.nan, dtype=self._data.dtype))
-            return _labelled(flat[int(_median_index(flat._data, 0))], True, "MedianBackward0")
+            from .ops.reduce import EvenlyAt
+            return _labelled(EvenlyAt.apply(flat, flat._data[int(_median_index(flat._data, 0))]), True,
+                             "MedianBackward0")
         values, indices = self._kth(None, dim, keepdim)
         return _Median(_labelled(values, True, "MedianBackward1"), indices)
 
@@ -1330,7 +1338,8 @@ class Tensor:
         return Var.apply(self, normalize_dims(dim, self.ndim), corr, keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return _labelled(self.var(dim, unbiased, keepdim, correction).sqrt(), True, "StdBackward0")
+        from .ops.reduce import StdFromVar
+        return _labelled(StdFromVar.apply(self.var(dim, unbiased, keepdim, correction)), True, "StdBackward0")
 
     def logsumexp(self, dim, keepdim=False):
         from .ops.reduce import LogSumExp, normalize_dims
@@ -3560,9 +3569,19 @@ def _ensure_tensor(x):
 
 
 def _zero_grad_op(t, fn):
-    out = Tensor._wrap(np.asarray(fn(t._data)))
-    if t.requires_grad and is_grad_enabled():  # piecewise constant: zero gradient
-        return out + t * 0
+    """``fn`` of ``t``'s values, recorded (when ``t`` needs a gradient) with the zero gradient of a piecewise
+    constant function (:class:`npgrad.ops.elementwise.PiecewiseConstant`)."""
+    if t.requires_grad and is_grad_enabled() and t._data.dtype.kind == "f":
+        from .ops.elementwise import PiecewiseConstant
+        return PiecewiseConstant.apply(t, fn)
+    return Tensor._wrap(np.asarray(fn(t._data)))
+
+
+def _sign(a):
+    """PyTorch's sign: 0 for NaN (NumPy's is NaN)."""
+    out = np.sign(a)
+    if out.dtype.kind == "f":
+        out = np.where(np.isnan(a), out.dtype.type(0), out)
     return out
 
 

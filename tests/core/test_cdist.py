@@ -53,15 +53,18 @@ def test_cdist_gradcheck(p):
 
 
 def _shapes_and_errors(L):
-    out = [list(L.cdist(L.zeros(2, 1, 2, 3), L.zeros(5, 4, 3)).shape), list(L.cdist(L.zeros(0, 3), L.zeros(2, 3)).shape)]
+    out = [list(L.cdist(L.zeros(2, 1, 2, 3), L.zeros(5, 4, 3)).shape),
+           list(L.cdist(L.zeros(0, 3), L.zeros(2, 3)).shape)]
     for stmt in ("L.cdist(L.zeros(3), L.zeros(3))", "L.cdist(L.zeros(2, 2), L.zeros(2, 3))",
-                 "L.cdist(L.zeros(2, 2), L.zeros(2, 2), p=-1)", "L.cdist(L.zeros(2, 2), L.zeros(2, 2), compute_mode='x')",
+                 "L.cdist(L.zeros(2, 2), L.zeros(2, 2), p=-1)",
+                 "L.cdist(L.zeros(2, 2), L.zeros(2, 2), compute_mode='x')",
                  "L.cdist(L.zeros(2, 3, dtype=L.int64), L.zeros(2, 3, dtype=L.int64))",
                  "L.repeat_interleave(L.tensor([1, 2]))", "L.repeat_interleave(L.tensor([2, 0, 1]), output_size=3)",
                  "L.tensor([[1, 2], [3, 4]]).repeat_interleave(2, output_size=5)",
                  "L.tensor([[1, 2], [3, 4]]).repeat_interleave(L.tensor([1, 2]), dim=1, output_size=4)",
                  "L.tensor([[1, 2], [3, 4]]).repeat_interleave(3, dim=1, output_size=6)",
-                 "L.tensor([1.0, float('nan')]).nansum(dtype=L.float64)", "L.nansum(L.tensor([1, 2]), dtype=L.float32)"):
+                 "L.tensor([1.0, float('nan')]).nansum(dtype=L.float64)",
+                 "L.nansum(L.tensor([1, 2]), dtype=L.float32)"):
         try:
             out.append(repr(eval(stmt, {"L": L})).replace("npgrad", "torch"))
         except Exception as e:  # noqa: BLE001  (the error is the outcome)

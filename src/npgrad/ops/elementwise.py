@@ -293,6 +293,23 @@ class Log1p(Function):
         return g / (1 + saved.input(0, x))
 
 
+class PiecewiseConstant(Function):
+    """``fn(x)`` for a function that is constant between its jumps (floor, ceil, round, trunc, sign): its
+    gradient is zero wherever it has one, as PyTorch defines it."""
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        return np.asarray(fn(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        return g * 0, None
+
+
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):

@@ -1,6 +1,8 @@
 """Reductions over dimensions: sum, mean, max/min, var, logsumexp, softmax, cumsum, prod."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
@@ -220,6 +222,9 @@ class Var(Function):
         n = int(np.prod([x.shape[d] for d in dims])) if x.ndim else 1
         mean = np.mean(x, axis=dims, keepdims=True) if n else np.zeros([1] * x.ndim, x.dtype)
         diff = x - mean
+        if n - correction <= 0:
+            warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                          "factor (input numel divided by output numel).", UserWarning, stacklevel=4)
         denom = max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / denom
@@ -240,6 +245,51 @@ class Var(Function):
         x = saved.input(0, ctx.x)
         centred = x - x.mean(dims, keepdim=True)
         return 2 * _kept(g, diff.shape, dims, keepdim) * centred / denom, None, None, None
+
+
+class StdFromVar(Function):
+    r""":math:`\sqrt{v}` of a variance, with PyTorch's gradient for ``std``: zero where the result is zero
+    (``sqrt``'s own would be :math:`\infty \cdot 0`)."""
+
+    @staticmethod
+    def forward(ctx, v):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(v)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(y == 0, 0, g / (2 * y)).astype(g.dtype, copy=False)
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        (y,) = ctx.saved_tensors
+        out = saved.output(0, y)
+        return (g / (2 * out)).masked_fill(out == 0, 0)
+
+
+class EvenlyAt(Function):
+    """A value chosen among the elements of ``x`` (the median of all of them), whose gradient is shared evenly
+    by every element equal to it (NaN matching NaN), as PyTorch's ``evenly_distribute_backward``."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        value = np.asarray(value, dtype=x.dtype)
+        mask = (x == value) | (np.isnan(x) & np.isnan(value))
+        ctx.c = (mask / max(int(mask.sum()), 1)).astype(x.dtype)
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.c, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        from ..tensor import Tensor
+        return g * Tensor._wrap(ctx.c), None
 
 
 class LogSumExp(Function):
