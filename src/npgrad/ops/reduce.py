@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
+from .elementwise import Sqrt
 from .shape import Expand, Reshape
 
 
@@ -247,16 +248,9 @@ class Var(Function):
         return 2 * _kept(g, diff.shape, dims, keepdim) * centred / denom, None, None, None
 
 
-class StdFromVar(Function):
+class StdFromVar(Sqrt):
     r""":math:`\sqrt{v}` of a variance, with PyTorch's gradient for ``std``: zero where the result is zero
     (``sqrt``'s own would be :math:`\infty \cdot 0`)."""
-
-    @staticmethod
-    def forward(ctx, v):
-        with np.errstate(invalid="ignore"):
-            y = np.sqrt(v)
-        ctx.save_for_backward(y)
-        return y
 
     @staticmethod
     def backward(ctx, g):
