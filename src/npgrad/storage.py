@@ -33,62 +33,32 @@ def _root(a: np.ndarray) -> np.ndarray:
     return a.ravel(order="K")  # a root that is itself strided: the tensor's own elements  # pragma: no cover
 
 
-def _listing(values, footer):
-    return "\n".join([f" {v}" for v in values] + [footer])
-
-
-class UntypedStorage:
-    """The bytes of a block of memory (``torch.UntypedStorage``); ``UntypedStorage(n)`` makes ``n`` zero bytes."""
-
-    def __init__(self, *args, device=None):
-        from .tensor import check_device
-
-        check_device(device)
-        if len(args) == 1 and isinstance(args[0], int):
-            self._bytes = np.zeros(args[0], np.uint8)
-        elif len(args) == 1:
-            self._bytes = np.asarray(list(args[0]), dtype=np.uint8)
-        elif not args:
-            self._bytes = np.zeros(0, np.uint8)
-        else:
-            raise TypeError("UntypedStorage(): takes a size or a sequence of bytes")
-
-    @classmethod
-    def _of(cls, a: np.ndarray) -> "UntypedStorage":
-        storage = cls.__new__(cls)
-        storage._bytes = _root(a).view(np.uint8)
-        return storage
+class _Storage:
+    """What both kinds of storage share: ``_a``, the NumPy view of the memory (bytes, or elements)."""
 
     device = property(lambda self: _cpu())
     is_cuda = property(lambda self: False)
 
     def nbytes(self) -> int:
-        return int(self._bytes.size)
-
-    size = nbytes
-    __len__ = nbytes
+        return int(self._a.nbytes)
 
     def element_size(self) -> int:
-        return 1
+        return self._a.itemsize
 
     def data_ptr(self) -> int:
-        return self._bytes.ctypes.data
+        return self._a.ctypes.data
 
     def tolist(self) -> list:
-        return self._bytes.tolist()
+        return self._a.tolist()
 
     def __getitem__(self, index):
-        if isinstance(index, slice):
-            out = UntypedStorage.__new__(UntypedStorage)
-            out._bytes = self._bytes[index]
-            return out
-        return int(self._bytes[index])
+        return self._like(self._a[index]) if isinstance(index, slice) else self._a[index].item()
 
     def __setitem__(self, index, value):
-        self._bytes[index] = value
+        self._a[index] = value
 
     def fill_(self, value):
-        self._bytes.fill(value)
+        self._a.fill(value)
         return self
 
     def is_shared(self) -> bool:
@@ -97,23 +67,59 @@ class UntypedStorage:
     def is_pinned(self, device=None) -> bool:
         return False
 
+    def __repr__(self):
+        footer = f"[npgrad.storage.{self._header()} of size {len(self)}]"
+        return "\n".join([f" {v}" for v in self._a.tolist()] + [footer])
+
+    __str__ = __repr__
+
+
+class UntypedStorage(_Storage):
+    """The bytes of a block of memory (``torch.UntypedStorage``); ``UntypedStorage(n)`` makes ``n`` zero bytes."""
+
+    def __init__(self, *args, device=None):
+        from .tensor import check_device
+
+        check_device(device)
+        if len(args) == 1 and isinstance(args[0], int):
+            self._a = np.zeros(args[0], np.uint8)
+        elif len(args) == 1:
+            self._a = np.asarray(list(args[0]), dtype=np.uint8)
+        elif not args:
+            self._a = np.zeros(0, np.uint8)
+        else:
+            raise TypeError("UntypedStorage(): takes a size or a sequence of bytes")
+
+    @classmethod
+    def _of(cls, a: np.ndarray) -> "UntypedStorage":
+        return cls._like(_root(a).view(np.uint8))
+
+    @classmethod
+    def _like(cls, bytes_: np.ndarray) -> "UntypedStorage":
+        storage = cls.__new__(cls)
+        storage._a = bytes_
+        return storage
+
+    def size(self) -> int:
+        return self.nbytes()
+
+    __len__ = size
+
     def type(self) -> str:
         return "npgrad.storage.UntypedStorage"
 
     def untyped(self) -> "UntypedStorage":
         return self
 
-    def __repr__(self):
-        return _listing(self._bytes.tolist(), f"[npgrad.storage.UntypedStorage(device=cpu) of size {self.nbytes()}]")
-
-    __str__ = __repr__
+    def _header(self):
+        return "UntypedStorage(device=cpu)"
 
 
-class TypedStorage:
+class TypedStorage(_Storage):
     """The elements of a tensor's storage in its dtype (``tensor.storage()``, deprecated in PyTorch)."""
 
     def __init__(self, values, dtype):
-        self._values = values
+        self._a = values
         self.dtype = dtype
 
     _warned = False   # PyTorch warns once per process
@@ -129,52 +135,19 @@ class TypedStorage:
                 UserWarning, stacklevel=3)
         return cls(_root(tensor._data).view(tensor._data.dtype), tensor.dtype)
 
-    device = property(lambda self: _cpu())
-    is_cuda = property(lambda self: False)
+    def _like(self, values: np.ndarray) -> "TypedStorage":
+        return TypedStorage(values, self.dtype)
 
     def size(self) -> int:
-        return int(self._values.size)
+        return int(self._a.size)
 
     __len__ = size
 
-    def element_size(self) -> int:
-        return self._values.itemsize
-
-    def nbytes(self) -> int:
-        return int(self._values.nbytes)
-
-    def data_ptr(self) -> int:
-        return self._values.ctypes.data
-
-    def tolist(self) -> list:
-        return self._values.tolist()
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return TypedStorage(self._values[index], self.dtype)
-        return self._values[index].item()
-
-    def __setitem__(self, index, value):
-        self._values[index] = value
-
-    def fill_(self, value):
-        self._values.fill(value)
-        return self
-
     def untyped(self) -> UntypedStorage:
-        return UntypedStorage._of(self._values)
+        return UntypedStorage._of(self._a)
 
-    def is_shared(self) -> bool:
-        return False
-
-    def is_pinned(self, device=None) -> bool:
-        return False
-
-    def __repr__(self):
-        return _listing(self._values.tolist(),
-                        f"[npgrad.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size {self.size()}]")
-
-    __str__ = __repr__
+    def _header(self):
+        return f"TypedStorage(dtype={self.dtype}, device=cpu)"
 
 
 def _cpu():

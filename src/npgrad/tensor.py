@@ -41,6 +41,20 @@ def _parse_device(spec):
     return match.group(1), None if match.group(2) is None else int(match.group(2))
 
 
+def _check_to_keywords(kwargs, allowed):
+    """PyTorch's ``TypeError`` for a keyword ``Tensor.to``/``Module.to`` does not take (one of ``allowed``)."""
+    unknown = [k for k in kwargs if k not in allowed]
+    if unknown:
+        got = ", ".join(f"{k}={_kind_name(kwargs[k])}" for k in unknown)
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}, ), but expected one of: "
+                        f"({', '.join(_TO_KEYWORDS[k] for k in allowed if k != 'memory_format')}, *, "
+                        "memory_format memory_format = None)")
+
+
+_TO_KEYWORDS = {"device": "device device = None", "dtype": "dtype dtype = None",
+                "non_blocking": "bool non_blocking = False", "copy": "bool copy = False"}
+
+
 def _kind_name(value):
     """How PyTorch's argument errors name a value's type (``torch.dtype``, ``Tensor``, ``int`` ...)."""
     if isinstance(value, D.dtype):
@@ -545,12 +559,7 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """Return the tensor in another dtype (devices other than 'cpu' are refused)."""
-        unknown = [k for k in kwargs if k not in ("dtype", "device", "non_blocking", "copy", "memory_format")]
-        if unknown:
-            got = ", ".join(f"{k}={_kind_name(kwargs[k])}" for k in unknown)
-            raise TypeError(f"to() received an invalid combination of arguments - got ({got}, ), but expected one "
-                            "of: (device device = None, dtype dtype = None, bool non_blocking = False, bool copy = "
-                            "False, *, memory_format memory_format = None)")
+        _check_to_keywords(kwargs, ("device", "dtype", "non_blocking", "copy", "memory_format"))
         dtype = kwargs.get("dtype")
         copy = kwargs.get("copy", False)
         flags = [a for a in args if isinstance(a, bool)]   # after the target: non_blocking, then copy

@@ -248,11 +248,14 @@ def _part_impl(a, lo, hi):
     return lambda a, lo, hi: a[lo:hi]
 
 
-@numba.njit(inline="always")
-def _bounds(n, c, chunks):
+def _chunk(n, c, chunks):
+    """Bounds of chunk ``c`` of ``chunks`` over ``n`` elements, cut on 64-element multiples."""
     lo = (c * n // chunks) // 64 * 64
     hi = n if c == chunks - 1 else ((c + 1) * n // chunks) // 64 * 64
     return lo, hi
+
+
+_bounds = numba.njit(inline="always")(_chunk)   # the same bounds in the compiled drivers
 
 
 _PARALLEL_JIT = dict(cache=True, nogil=True, parallel=True)
@@ -407,8 +410,8 @@ def run_all(jobs) -> None:
             PARALLEL[formula](w, g, *buffers, tuple(scalars), threads)
             continue
         if n >= 2 * _MIN_PER_THREAD:   # one chunk per thread of the pool
-            bounds = [(c * n // threads) // 64 * 64 for c in range(threads)] + [n]
-            for t, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            for t in range(threads):
+                lo, hi = _chunk(n, t, threads)
                 work[t].append((PASSES[formula], [None if a is None else a[lo:hi] for a in [w, g] + list(buffers)],
                                 tuple(scalars)))
                 load[t] += hi - lo

@@ -11,7 +11,7 @@ from collections import abc as container_abcs
 import numpy as np
 
 from .._hooks import RemovableHandle
-from ..tensor import NO_CUDA, Tensor, check_device
+from ..tensor import NO_CUDA, Tensor, _check_to_keywords, check_device
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -1006,12 +1006,7 @@ class Module:
 
         from .. import _layout
 
-        unknown = [k for k in kwargs if k not in ("dtype", "device", "non_blocking", "memory_format")]
-        if unknown:
-            raise TypeError(f"to() received an invalid combination of arguments - got "
-                            f"({', '.join(f'{k}={type(kwargs[k]).__name__}' for k in unknown)}, ), but expected one "
-                            "of: (device device = None, dtype dtype = None, bool non_blocking = False, *, "
-                            "memory_format memory_format = None)")
+        _check_to_keywords(kwargs, ("device", "dtype", "non_blocking", "memory_format"))
         dtype = kwargs.get("dtype")
         for a in [a for a in args if not isinstance(a, bool)] + [kwargs.get("device")]:   # bool: non_blocking
             if isinstance(a, D.dtype):

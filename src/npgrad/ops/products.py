@@ -566,7 +566,6 @@ class Cdist(Function):
         else:
             d = (a ** p).sum(-1) ** (1 / p)
         ctx.p = p
-        ctx.shapes = x1.shape, x2.shape
         ctx.save_for_backward(diff, d)
         return d.astype(x1.dtype, copy=False)
 
@@ -587,16 +586,7 @@ class Cdist(Function):
             else:
                 term = np.where((d == 0) | (diff == 0), 0, diff * np.abs(diff) ** (p - 2) / d ** (p - 1))
         term = term * g[..., None]
-        g1, g2 = term.sum(-2), -term.sum(-3)
-        return _sum_to(g1, ctx.shapes[0]), _sum_to(g2, ctx.shapes[1]), None
-
-
-def _sum_to(g, shape):
-    """``g`` summed over the leading dims that broadcasting added to ``shape``."""
-    while g.ndim > len(shape):
-        g = g.sum(0)
-    axes = tuple(i for i, (a, b) in enumerate(zip(g.shape, shape)) if b == 1 and a != 1)
-    return g.sum(axes, keepdims=True) if axes else g
+        return term.sum(-2), -term.sum(-3), None   # the engine sums broadcast batch dims back to each input
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
