@@ -1,7 +1,7 @@
 """Values and gradients at the points where a formula is singular or ties (zero norms and distances, ties of
 max/median, piecewise-constant functions, infinities, degenerate variances), against torch: the gradients
 PyTorch defines there (zero for std at zero, shared evenly by tied medians, zero for sign ...), never a NaN
-where PyTorch has a number. ``F.kl_div`` at a zero target is left out: PyTorch's gradient there is NaN."""
+where PyTorch has a number (and NaN where PyTorch has NaN: ``F.kl_div``'s target gradient at a zero target)."""
 from __future__ import annotations
 
 import math
@@ -90,6 +90,9 @@ CASES = [
  ("torch.nn.utils.clip_grad_norm_([x], 1.0) + x.sum()", [1., 2.]),
  ("F.gumbel_softmax(x, tau=1, hard=True) * 0 + x", [1., 2.]),
  ("F.mse_loss(x, y)", [1., 2.], [1., 2.]),
+ ("F.kl_div(x, y, reduction='sum')", [-1., -2., -0.5], [0., 0.5, -0.1]),
+ ("F.kl_div(x, y, reduction='none')", [-1., -2., -0.5], [math.inf, 1., math.nan]),
+ ("F.kl_div(x, y, reduction='sum', log_target=True)", [-1., -2.], [-math.inf, 0.]),
  ("x.nan_to_num()", [math.nan, 1.]),
  ("x.where(x > 0, torch.zeros(2, dtype=torch.float64))", [math.inf, -1.]),
  ("F.elu(x)", [0., -1.]),

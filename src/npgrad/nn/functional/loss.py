@@ -35,6 +35,7 @@ import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
 from ...ops import elementwise as E
+from ...ops.math import xlogy
 from ...tensor import Tensor, _labelled, where
 from .basic import linear, pairwise_distance
 
@@ -773,9 +774,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = _const(target._data > 0, target)
-        safe = where(target > 0, target, _const(np.ones_like(target._data), target))
-        loss = target * safe.log() * positive - target * input
+        loss = xlogy(target, target) - target * input     # y log y is 0 at y = 0
     out = _reduce(loss, red)
     if reduction == "batchmean" and size_average is None and reduce is None and input.ndim != 0:
         out = out / input.shape[0]
