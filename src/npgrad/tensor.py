@@ -364,6 +364,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return _new_size(self._data.shape)
+        if self.ndim == 0 and dim in (0, -1):
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self.ndim)]
 
     @property
@@ -1012,7 +1014,10 @@ class Tensor:
 
     def sub(self, other, alpha=1):
         from .ops.elementwise import Sub
-        return _binary(Sub, self, other, alpha=alpha) if alpha != 1 else self - other
+        if alpha == 1:
+            return self - other
+        _check_bool_sub(self, other)
+        return _binary(Sub, self, other, alpha=alpha)
 
     subtract = sub
 
@@ -3473,9 +3478,15 @@ def _check_inference_requires_grad():
 
 
 def _check_bool_sub(a, b):
-    if _raw(a).dtype == np.bool_ and isinstance(b, (Tensor, np.ndarray)) and _raw(b).dtype == np.bool_:
+    """PyTorch refuses subtraction with a bool operand (a Python ``bool`` counts as one)."""
+    a_bool = _raw(a).dtype == np.bool_
+    b_bool = isinstance(b, (bool, np.bool_)) or (isinstance(b, (Tensor, np.ndarray)) and _raw(b).dtype == np.bool_)
+    if a_bool and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def _elementwise(fn, a, b):

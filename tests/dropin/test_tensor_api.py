@@ -786,6 +786,16 @@ ERRORS = {
     "sub/bool": (lambda L: L.tensor([True]) - L.tensor([False]), RuntimeError,
                  "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                  "`logical_xor()` operator instead."),
+    **{f"sub/one_bool/{i}": (case, RuntimeError,
+                             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                             "to invert a mask, use the `~` or `logical_not()` operator instead.")
+       for i, case in enumerate([lambda L: 1 - L.tensor([True]), lambda L: L.tensor([True]) - 1,
+                                 lambda L: L.ones(2) - True, lambda L: L.ones(2) - L.tensor([True, False]),
+                                 lambda L: L.tensor([True]).sub(1, alpha=2), lambda L: L.rsub(L.tensor([True]), 1),
+                                 lambda L: L.ones(2).sub_(L.tensor([True, False]))])},
+    "sub/bool_scalar": (lambda L: L.tensor([True]) - True, RuntimeError,
+                        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                        "`logical_xor()` operator instead."),
     "add/broadcast": (lambda L: L.ones(2, 3) + L.ones(2), RuntimeError,
                       "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1"),
     "mul/broadcast_3d": (lambda L: L.ones(2, 3) * L.ones(4, 1, 2), RuntimeError,

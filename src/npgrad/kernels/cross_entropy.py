@@ -163,8 +163,12 @@ def _rows_chunk(x, target, weight, use_weight, weight_total, ignore_index, smoot
             value += spread * (gap + weight_total * log_s)
         loss[r] = value
         if want_grad:
-            coef = real((keep * w_t + spread * weight_total) * grad_scale / s)
-            shift = real(spread * grad_scale)
+            if smoothing != 0.0:
+                coef = real((keep * w_t + spread * weight_total) * grad_scale / s)
+                shift = real(spread * grad_scale)
+            else:       # no 0 * inf (a total weight of 0) nor 0 * NaN (a NaN weight of another class)
+                coef = real(w_t * grad_scale / s)
+                shift = real(0.0)
             _row_finish_grad(grad[r], coef, shift, weight, use_weight)
             grad[r, t] -= real(keep * w_t * grad_scale)
 
@@ -218,20 +222,26 @@ def _spatial_item(x, target, weight, use_weight, weight_total, ignore_index, smo
             continue
         w_t = weight[t] if use_weight else 1.0
         log_s = math.log(s[j])
-        loss[n, d0 + j] = keep * w_t * ((m[j] - xs[t, j]) + log_s) + spread * (
-            acc[j] + weight_total * log_s)
+        value = keep * w_t * ((m[j] - xs[t, j]) + log_s)
         # reuse m and acc to hold the per-position gradient coefficients
-        m[j] = (keep * w_t + spread * weight_total) * grad_scale / s[j]
+        if smoothing != 0.0:
+            loss[n, d0 + j] = value + spread * (acc[j] + weight_total * log_s)
+            m[j] = (keep * w_t + spread * weight_total) * grad_scale / s[j]
+        else:           # as in the rows: no 0 * inf nor 0 * NaN term
+            loss[n, d0 + j] = value
+            m[j] = w_t * grad_scale / s[j]
         acc[j] = keep * w_t * grad_scale
     if want_grad:
-        shift = spread * grad_scale
         for c in range(n_classes):
-            w_c = weight[c] if use_weight else x.dtype.type(1.0)
+            if smoothing != 0.0:
+                offset = spread * grad_scale * (weight[c] if use_weight else 1.0)
+            else:
+                offset = 0.0
             for j in range(width):
                 if s[j] == zero:
                     grad[n, c, d0 + j] = zero
                 else:
-                    grad[n, c, d0 + j] = grad[n, c, d0 + j] * m[j] - shift * w_c
+                    grad[n, c, d0 + j] = grad[n, c, d0 + j] * m[j] - offset
         for j in range(width):
             t = target[n, d0 + j]
             if s[j] != zero:
@@ -334,8 +344,9 @@ def cross_entropy_forward_backward(x, target, weight=None, ignore_index=-100,
         out = loss
     else:
         value = loss.sum(dtype=np.float64)
-        if reduction == "mean":
-            value = value / total if total != 0.0 else math.nan
+        if reduction == "mean":         # over nothing: 0/0 = NaN; a total weight of 0 otherwise: +-inf
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = value / np.float64(total)
         out = np.asarray(value, dtype=dtype)
     return out, (grad if want_grad else None), total
 

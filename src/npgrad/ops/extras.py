@@ -30,8 +30,8 @@ from .. import _layout, _sampling
 from ..autograd.function import ArrayFunction as Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..autograd.versions import bump as _bump_version
-from ..tensor import (_C_NAMES, _TYPE_NAMES, Size, Tensor, _NamedPair, _labelled, _raw, _scalar_name, _shape_arg,
-                      _wrap_dim, broadcast_shape, cat, check_device, tensor)
+from ..tensor import (_C_NAMES, _TYPE_NAMES, Size, Tensor, _check_bool_sub, _NamedPair, _labelled, _raw,
+                      _scalar_name, _shape_arg, _wrap_dim, broadcast_shape, cat, check_device, tensor)
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "poisson",
            "binomial", "asarray", "frombuffer", "empty_permuted", "gradient", "view_copy", "expand_copy",
@@ -1190,9 +1190,7 @@ def rsub(input, other, alpha=1):
     if input._data.dtype.kind in "iub" and isinstance(alpha, float) and not float(alpha).is_integer() \
             or input._data.dtype.kind in "iu" and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if input._data.dtype == np.bool_ and isinstance(other, bool):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+    _check_bool_sub(input, other)
     out = (input * alpha).neg().add(other) if alpha != 1 else input.neg().add(other)
     return _labelled(out, True, "RsubBackward1")
 

@@ -328,7 +328,9 @@ class Softmax(Function):
     def graph_backward(ctx, saved, g):
         (y,) = ctx.saved_tensors
         y = saved.output(0, y)
-        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
+        from ..tensor import _labelled
+
+        return _labelled(y * (g - (g * y).sum(ctx.dim, keepdim=True)), True, "SoftmaxBackwardDataBackward0"), None
 
 
 class LogSoftmax(Function):
@@ -350,7 +352,10 @@ class LogSoftmax(Function):
     @staticmethod
     def graph_backward(ctx, saved, g):
         (y,) = ctx.saved_tensors
-        return g - saved.output(0, y).exp() * g.sum(ctx.dim, keepdim=True), None
+        from ..tensor import _labelled
+
+        grad = g - saved.output(0, y).exp() * g.sum(ctx.dim, keepdim=True)
+        return _labelled(grad, True, "LogSoftmaxBackwardDataBackward0"), None
 
 
 _CUM_ACC = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}

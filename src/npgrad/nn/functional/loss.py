@@ -29,15 +29,18 @@ import dataclasses
 import functools
 import inspect
 import math
+import numbers
 import warnings
 
 import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops import elementwise as E
 from ...ops.math import xlogy
-from ...tensor import Tensor, _labelled, where
+from ...tensor import Tensor, _labelled, _scalar_name, where
 from .basic import linear, pairwise_distance
+from .pool import _type_name as _python_type_name
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
@@ -132,13 +135,49 @@ def _reduce(loss, reduction):
 
 
 # =========================================================================== helpers
-_TYPE_NAMES = {np.dtype(np.int64): "Long", np.dtype(np.int32): "Int", np.dtype(np.int16): "Short",
-               np.dtype(np.int8): "Char", np.dtype(np.uint8): "Byte", np.dtype(np.bool_): "Bool",
-               np.dtype(np.float32): "Float", np.dtype(np.float64): "Double", np.dtype(np.float16): "Half"}
-
-
 def _type_name(t):
-    return _TYPE_NAMES.get(t._data.dtype, str(t._data.dtype))
+    """A tensor's scalar type as PyTorch names it in messages (``Float``, ``Long`` ...)."""
+    return _scalar_name(t._data.dtype)
+
+
+_ARGUMENT_KINDS = {
+    "Tensor": lambda v: isinstance(v, Tensor),
+    "Tensor?": lambda v: v is None or isinstance(v, Tensor),
+    "int": lambda v: ((isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)))
+                      or (isinstance(v, Tensor) and v.ndim == 0 and v._data.dtype.kind in "iu")),
+    "float": lambda v: isinstance(v, numbers.Real) or (isinstance(v, Tensor) and v.ndim == 0),
+}
+
+
+def _check_argument_types(op, arguments):
+    """PyTorch's argument parser: ``arguments`` lists ``(name, value, kind)`` in the order of the C++
+    signature of ``op`` (``None`` for a slot not checked here); ``kind`` is a key of ``_ARGUMENT_KINDS``."""
+    for position, argument in enumerate(arguments, 1):
+        if argument is None:
+            continue
+        name, value, kind = argument
+        if not _ARGUMENT_KINDS[kind](value):
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be {kind.rstrip('?')}, "
+                            f"not {_python_type_name(value)}")
+
+
+def _check_not_differentiable(tensor, name, op):
+    """PyTorch's kernels give no gradient for some arguments, and refuse one that requires it."""
+    if tensor is not None and tensor.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{name}'. "
+                           "This input cannot have requires_grad True.")
+
+
+def _check_floating(input, kernel):
+    """The kernels of the classification losses exist for floating-point inputs only."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(input)}'")
+
+
+def _check_dtype(tensor, dtype):
+    """A class weight must have the input's dtype, a class target int64's: PyTorch's kernels do not convert."""
+    if tensor is not None and tensor._data.dtype != dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_name(dtype)} but found {_type_name(tensor)}")
 
 
 def _size(shape):
@@ -297,15 +336,25 @@ def _check_class_weight(weight, n_classes):
                            f"but got weight tensor of shape: {_list(weight.shape)}")
 
 
-def _check_index_target(input, target, weight):
-    """PyTorch's shape, dtype and weight checks for class-index targets (``nll_loss_nd``)."""
+def _check_index_target(input, target, weight, nll_kernel=True):
+    """PyTorch's shape, dtype and weight checks for class-index targets (``nll_loss_nd``), in its order.
+
+    With ``nll_kernel`` also those of the NLL kernel itself: ``weight`` takes no gradient and has the
+    input's dtype, and the input is floating point.
+    """
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
-    if input.ndim != 1 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
+    target_batch = target.shape[0] if target.ndim >= 1 else 0       # PyTorch reads a 0-d target's size as 0
+    if input.ndim != 1 and input.shape[0] != target_batch:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
+                         f"({target_batch}).")
+    if (input.ndim == 3 or input.ndim > 4) and tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        expected = [input.shape[0], *input.shape[2:]]
+        raise RuntimeError(f"Expected target size {_list(expected)}, got {_list(target.shape)}")
+    if nll_kernel:
+        _check_not_differentiable(weight, "weight", "nll_loss_forward" if input.ndim <= 2 else "nll_loss2d_forward")
     if input.ndim <= 2:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -318,14 +367,13 @@ def _check_index_target(input, target, weight):
                                f"dimension: {target.ndim}")
         if (input.shape[0], input.shape[2], input.shape[3]) != tuple(target.shape):
             raise RuntimeError(f"size mismatch (got input: {_list(input.shape)} , target: {_list(target.shape)}")
-    else:
-        if tuple(target.shape[1:]) != tuple(input.shape[2:]):
-            expected = [input.shape[0], *input.shape[2:]]
-            raise RuntimeError(f"Expected target size {_list(expected)}, got {_list(target.shape)}")
     n_classes = input.shape[0 if input.ndim == 1 else 1]
     _check_class_weight(weight, n_classes)
     if target._data.dtype not in (np.dtype(np.int64), np.dtype(np.uint8)):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_type_name(target)}")
+    if nll_kernel:
+        _check_floating(input, "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame")
+        _check_dtype(weight, input._data.dtype)
     return n_classes
 
 
@@ -333,6 +381,66 @@ def _check_bounds(target_array, n_classes, ignore_index):
     bad = ((target_array < 0) | (target_array >= n_classes)) & (target_array != ignore_index)
     if bad.any():
         raise IndexError(f"Target {int(target_array[bad].flat[0])} is out of bounds.")
+
+
+class _NllLoss(Function):
+    r"""The NLL loss of log-probabilities at class indices, as PyTorch's kernel computes it.
+
+    An ignored position reads nothing: a :math:`-\infty` log-probability or a NaN class weight there never
+    reaches the loss, and its gradient is 0, even for a 'mean' over nothing (whose value is NaN).
+    ``logp`` is ``(C)`` with a 0-d target, or ``(N, C, d1, ...)`` with an ``(N, d1, ...)`` target.
+    """
+
+    @staticmethod
+    def forward(ctx, logp, target, weight, ignore_index, reduction):
+        class_dim = 0 if logp.ndim == 1 else 1
+        valid = target != ignore_index
+        index = np.expand_dims(np.where(valid, target, 0), class_dim)
+        if weight is None:
+            w_t = valid.astype(logp.dtype)
+        else:
+            w_t = np.where(valid, weight[index.squeeze(class_dim)], 0).astype(logp.dtype)
+        picked = np.take_along_axis(logp, index, class_dim).squeeze(class_dim)
+        with np.errstate(invalid="ignore"):
+            loss = np.where(valid, -picked * w_t, 0).astype(logp.dtype)
+        total = w_t.sum()
+        ctx.save_for_backward(logp)        # as PyTorch's node, which holds its input
+        ctx.nll = (logp.shape, class_dim, valid, index, w_t, total, reduction)
+        if reduction == "none":
+            return loss
+        if reduction == "sum":
+            return np.asarray(loss.sum(), logp.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(loss.sum() / total, logp.dtype)
+
+    @staticmethod
+    def _coefficients(ctx, scale):
+        r""":math:`\partial \ell / \partial \log p_{i, y_i} = -w_{y_i}` times ``scale``, 0 where ignored."""
+        shape, class_dim, valid, index, w_t, total, reduction = ctx.nll
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = scale / total
+        with np.errstate(invalid="ignore"):
+            coefficient = np.where(valid, -w_t * scale, 0).astype(w_t.dtype)
+        grad = np.zeros(shape, w_t.dtype)
+        np.put_along_axis(grad, index, np.expand_dims(coefficient, class_dim), class_dim)
+        return grad
+
+    @staticmethod
+    def backward(ctx, g):
+        return _NllLoss._coefficients(ctx, g), None, None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """Recorded (``create_graph``): linear in the upstream gradient ``g``, and recorded against the input
+        with a zero gradient, as PyTorch's ``NllLossBackwardBackward0`` is."""
+        shape, class_dim, reduction = ctx.nll[0], ctx.nll[1], ctx.nll[-1]
+        per_position = Tensor._wrap(_NllLoss._coefficients(ctx, np.ones((), ctx.nll[4].dtype)))
+        grad = per_position * (g.unsqueeze(class_dim) if reduction == "none" else g)
+        grad = E._keep(np.ones(shape, bool), grad, anchor=saved.input(0, ctx.saved_tensors[0]))
+        ndim = len(shape)
+        label = "NllLossBackwardBackward0" if ndim <= 2 else "NllLoss2DBackwardBackward0" if ndim == 4 else "ViewBackward0"
+        return _labelled(grad, True, label), None, None, None, None
 
 
 @_node_name(_nll_node)
@@ -343,7 +451,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         \ell_i = -w_{y_i} x_{i, y_i}, \qquad
         \text{mean} = \frac{\sum_i \ell_i}{\sum_{i: y_i \ne \text{ignore}} w_{y_i}}
 
-    Targets equal to ``ignore_index`` contribute nothing; the mean over nothing is NaN.
+    Targets equal to ``ignore_index`` contribute nothing (their gradient is 0); the
+    mean over nothing is NaN.
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
@@ -352,26 +461,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         0.25
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
+    _check_argument_types("nll_loss_nd", [("input", input, "Tensor"), ("target", target, "Tensor"),
+                                          ("weight", weight, "Tensor?"), None, ("ignore_index", ignore_index, "int")])
+    ignore_index = int(ignore_index)
     n_classes = _check_index_target(input, target, weight)
     t = target._data.astype(np.int64)
     _check_bounds(t, n_classes, ignore_index)
-    class_dim = 0 if input.ndim == 1 else 1
     if input.ndim == 1:
         t = t.reshape(())             # a (1,) target of a (C,) input is one sample
-    valid = t != ignore_index
-    safe = np.where(valid, t, 0)
-    index = Tensor._wrap(np.expand_dims(safe, class_dim))
-    picked = input.gather(class_dim, index).squeeze(class_dim)
-    w = np.ones(n_classes, dtype=input._data.dtype) if weight is None else weight._data
-    w_t = (w[safe] * valid).astype(input._data.dtype)
-    loss = -picked * _const(w_t, input)
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    total = float(w_t.sum(dtype=np.float64))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() * (1.0 / total if total != 0 else math.inf)
+    w = None if weight is None else weight._data
+    return _NllLoss.apply(input, t, w, ignore_index, reduction)
 
 
 def _cross_entropy_composed(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -395,12 +494,12 @@ def _cross_entropy_composed(input, target, weight=None, ignore_index=-100, reduc
         smooth = -(logp * _const(weight._data.reshape(shape), input)).sum(class_dim)
     else:
         smooth = -logp.sum(class_dim)
-    smooth = smooth * _const(valid, input)
+    smooth = where(Tensor._wrap(np.asarray(valid)), smooth, _const(np.zeros(()), input))    # masked_fill
     if reduction == "mean":
         w = np.ones(n_classes) if weight is None else weight._data.astype(np.float64)
-        total = float((w[np.where(valid, t, 0)] * valid).sum())
+        total = float(np.where(valid, w[np.where(valid, t, 0)], 0).sum())
         with np.errstate(invalid="ignore", divide="ignore"):
-            smooth = smooth.sum() * (1.0 / total if total != 0 else math.inf)
+            smooth = smooth.sum() / np.asarray(total, input._data.dtype)
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
@@ -491,16 +590,15 @@ class _FusedCrossEntropy(Function):
         q = (1 - label_smoothing) * w_target * onehot
         if label_smoothing > 0:
             q = q + (label_smoothing / n_classes) * np.expand_dims(valid, 1) * w.reshape(class_axis)
+        if reduction == "mean":        # folded into q, so an ignored position keeps its 0 when the total is 0
+            total = (w[t] * valid).sum(dtype=np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = np.divide(q, total, out=np.zeros_like(q), where=q != 0)
         q = q.astype(logits.dtype, copy=False)
         p = saved.input(0, logits).softmax(1)
         grad = p * q.sum(axis=1, keepdims=True) - q
-        if reduction == "none":
-            return grad * g.unsqueeze(1), None, None, None, None, None
-        if reduction == "mean":
-            total = float((w[t] * valid).sum(dtype=np.float64))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad = grad * (1.0 / total if total != 0 else math.inf)
-        return grad * g, None, None, None, None, None
+        grad = grad * (g.unsqueeze(1) if reduction == "none" else g)
+        return _labelled(grad, True, "LogSoftmaxBackwardDataBackward0"), None, None, None, None, None
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -532,12 +630,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         0.2413
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
+    _check_argument_types("cross_entropy_loss", [
+        ("input", input, "Tensor"), ("target", target, "Tensor"), ("weight", weight, "Tensor?"), None,
+        ("ignore_index", ignore_index, "int"), ("label_smoothing", label_smoothing, "float")])
+    ignore_index, label_smoothing = int(ignore_index), float(label_smoothing)
+    # PyTorch's log_softmax comes first, then its NLL loss
+    log_softmax_kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
     if tuple(input.shape) == tuple(target.shape):
         if target._data.dtype.kind != "f":
             raise RuntimeError("Expected floating point type for target with class probabilities, "
                                f"got {_type_name(target)}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
+        _check_floating(input, log_softmax_kernel)
         n_classes = input.shape[0 if input.ndim == 1 else 1]
         if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
             raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {n_classes} "
@@ -547,6 +652,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    _check_floating(input, log_softmax_kernel)
     n_classes = _check_index_target(input, target, weight)
     t = np.ascontiguousarray(target._data, dtype=np.int64)
     _check_bounds(t, n_classes, ignore_index)
@@ -723,7 +829,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
     reduction = _check_reduction(reduction)
     if gamma < 0:
         raise ValueError(f"gamma must be non-negative, got {gamma}")
-    n_classes = _check_index_target(input, target, alpha)
+    n_classes = _check_index_target(input, target, alpha, nll_kernel=False)
     t = target._data.astype(np.int64)
     _check_bounds(t, n_classes, ignore_index)
     class_dim = 0 if input.ndim == 1 else 1
@@ -732,18 +838,18 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     logp_t = input.log_softmax(class_dim).gather(class_dim, Tensor._wrap(np.expand_dims(safe, class_dim)))
-    logp_t = logp_t.squeeze(class_dim)
+    # an ignored position reads 0, so nothing there (a -inf log-probability, a NaN weight) reaches the loss
+    logp_t = where(Tensor._wrap(np.asarray(valid)), logp_t.squeeze(class_dim), _const(np.zeros(()), input))
     w = np.ones(n_classes) if alpha is None else alpha._data.astype(np.float64)
-    w_t = w[safe] * valid
+    w_t = np.where(valid, w[safe], 0)
     focus = (1 - logp_t.exp()) ** gamma if gamma != 0 else 1.0
     loss = -focus * logp_t * _const(w_t, input)
     if reduction == "none":
         return loss
     if reduction == "sum":
         return loss.sum()
-    total = float(w_t.sum())
     with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() * (1.0 / total if total != 0 else math.inf)
+        return loss.sum() / np.asarray(w_t.sum(), input._data.dtype)
 
 
 # =========================================================================== divergences and likelihoods
@@ -904,11 +1010,12 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
         0.2201
     """
     reduction = _resolve_reduction(size_average, reduce, reduction)
+    _check_floating(input, "log_sigmoid_cpu")
     loss = -(target * E.LogSigmoid.apply(input) + (1 - target) * E.LogSigmoid.apply(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.ndim - 1
-    loss = loss.sum(class_dim) / input.shape[class_dim]
+    loss = loss.sum(class_dim) / input.size(class_dim)
     if reduction == "none":
         return loss
     if reduction == "mean":
@@ -916,6 +1023,20 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     if reduction == "sum":
         return loss.sum()
     raise ValueError(reduction + " is not valid")
+
+
+def _check_margin_input(input):
+    if not ((input.ndim == 2 and input.shape[1] != 0) or (input.ndim == 1 and input.numel() != 0)
+            or input.ndim == 0):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{_list(input.shape)}")
+
+
+def _hinge(z, terms):
+    r"""The hinge terms :math:`\max(0, z)` of PyTorch's margin kernels: a term counts where ``terms`` holds
+    and :math:`z > 0`, so a term exactly at 0 (or NaN) adds nothing and has no gradient."""
+    active = terms & (z._data > 0)
+    return where(Tensor._wrap(active), z, _const(np.zeros(()), z))
 
 
 @_node_name("MultilabelMarginLossBackward0")
@@ -935,16 +1056,16 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         0.85
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
-    if input.ndim > 2 or (input.ndim == 2 and input.shape[1] == 0 and input.shape[0] != 0) or \
-            (input.ndim <= 1 and input.numel() == 0 and input.ndim == 1):
-        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-                           f"{_list(input.shape)}")
+    _check_argument_types("multilabel_margin_loss", [("input", input, "Tensor"), ("target", target, "Tensor")])
+    _check_margin_input(input)
     if tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(f"inconsistent target size: {_list(target.shape)} for input of size: "
                            f"{_list(input.shape)}")
+    _check_floating(input, "multilabel_margin_loss_forward_out_frame")
+    _check_dtype(target, np.int64)
     squeeze = input.ndim <= 1
     x = input.reshape(1, -1) if squeeze else input
-    t = target._data.reshape(x.shape).astype(np.int64)
+    t = target._data.reshape(x.shape)
     n, c = x.shape
     if ((t < -1) | (t >= c)).any():
         raise RuntimeError("argument #2 'target' is out of range")
@@ -958,7 +1079,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x_j = x.gather(1, Tensor._wrap(safe))                             # (N, J)
     margins = 1 - x_j.unsqueeze(2) + x.unsqueeze(1)                  # (N, J, K)
     mask = is_target_slot[:, :, None] & ~is_target_class[:, None, :]
-    loss = (margins.clamp_min(0) * _const(mask, x)).sum((1, 2)) / c
+    loss = _hinge(margins, mask).sum((1, 2)) / c
     if squeeze:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
@@ -984,30 +1105,33 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
-    if not ((input.ndim == 2 and input.shape[1] != 0) or (input.ndim <= 1 and input.numel() != 0)):
-        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-                           f"{_list(input.shape)}")
+    _check_argument_types("multi_margin_loss", [("input", input, "Tensor"), ("target", target, "Tensor")])
+    _check_not_differentiable(weight, "weight", "multi_margin_loss")
+    _check_margin_input(input)
     squeeze = input.ndim <= 1
     x = input.reshape(1, -1) if squeeze else input
     n, c = x.shape
-    t = target._data.reshape(-1).astype(np.int64)
-    if target.ndim > 1 or t.size != n:
+    if target.ndim > 1 or target.numel() != n:
         raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
                            f"samples (batch size). Expected target size [{n}], but got {_list(target.shape)}. "
                            f"Input has shape {_list(input.shape)}.")
-    if ((t < 0) | (t >= c)).any():
-        raise RuntimeError("target out of range")
     if weight is not None and weight.numel() != c:
         raise RuntimeError(f"inconsistent weight size, expected {c} but got {_list(weight.shape)}")
+    _check_floating(input, "multi_margin_loss_cpu_kernel")
+    _check_dtype(target, np.int64)
+    _check_dtype(weight, input._data.dtype)
+    t = target._data.reshape(-1)
+    if ((t < 0) | (t >= c)).any():
+        raise RuntimeError("target out of range")
     x_y = x.gather(1, Tensor._wrap(t[:, None]))
-    z = (margin - x_y + x).clamp_min(0)
+    others = np.ones((n, c), dtype=bool)
+    others[np.arange(n), t] = False
+    z = _hinge(margin - x_y + x, others)
     if p == 2:
         z = z * z
     if weight is not None:
         z = z * _const(weight._data[t][:, None], x)
-    others = np.ones((n, c), dtype=bool)
-    others[np.arange(n), t] = False
-    loss = (z * _const(others, x)).sum(1) / c
+    loss = z.sum(1) / c
     if squeeze:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
