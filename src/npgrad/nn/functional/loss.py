@@ -1364,11 +1364,75 @@ class _CTCLoss(Function):
                 grad[:t_len, b, :] = (np.exp(lp) - np.exp(acc + nll[b] - lp)) * g[b]
         return grad.astype(dtype), None, None, None, None, None
 
+    @staticmethod
+    def graph_backward(ctx, saved, g):
+        """The gradient, recorded (``create_graph``) as a value that cannot be differentiated again: PyTorch has
+        no derivative for ``_ctc_loss_backward``."""
+        from ...ops.math import _NoDerivative
 
-def _lengths(x):
+        grad = _CTCLoss.backward(ctx, g._data)[0]
+        out = _NoDerivative.apply(saved.input(0, ctx.state[0]), g, "_ctc_loss_backward", lambda a, b: grad)
+        return _labelled(out, True, "NotImplemented"), None, None, None, None, None
+
+
+# PyTorch's two signatures of ctc_loss: the lengths as sequences of ints, or as Tensors
+_CTC_SIGNATURES = ("(Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of ints target_lengths, "
+                   "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)",
+                   "(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, "
+                   "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)")
+
+
+def _parser_type(value, items=False):
+    """The type of an argument as PyTorch's argument parser names it; with ``items``, a list's or tuple's
+    item types too (``list of [int, float]``, ``tuple of (int,)``)."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    kind = type(value)
+    package = kind.__module__.split(".")[0]
+    name = kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
+    if items and isinstance(value, list):
+        return f"{name} of [{', '.join(_parser_type(v) for v in value)}]"
+    if items and isinstance(value, tuple):
+        return f"{name} of ({', '.join(_parser_type(v) for v in value)}{',' if len(value) == 1 else ''})"
+    return name
+
+
+def _is_int_argument(value):
+    """Whether PyTorch's parser takes ``value`` as an ``int``: an int or a NumPy integer (a bool is not one),
+    or an integer Tensor of one element."""
+    if isinstance(value, Tensor):
+        return value._data.dtype.kind in "iu" and value._data.size == 1
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_ctc_arguments(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity):
+    """PyTorch's argument parsing of ``ctc_loss``: both lengths sequences of ints, or both Tensors; anything
+    else is a TypeError naming the type of each argument."""
+    args = (log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
+    lengths = (input_lengths, target_lengths)
+    as_ints = all(isinstance(x, (list, tuple)) and all(_is_int_argument(v) for v in x) for x in lengths)
+    as_tensors = all(isinstance(x, Tensor) for x in lengths)
+    if (isinstance(log_probs, Tensor) and isinstance(targets, Tensor) and (as_ints or as_tensors)
+            and _is_int_argument(blank) and isinstance(zero_infinity, (bool, np.bool_))):
+        return
+    got = ", ".join(_parser_type(a) for a in args)
+    lines = [f"ctc_loss() received an invalid combination of arguments - got ({got}), but expected one of:"]
+    # as PyTorch marks them: every argument after the Tensors of a signature, and a non-Tensor given for one
+    for signature, n_tensors in zip(_CTC_SIGNATURES, (2, 4)):
+        marked = [_parser_type(a, items=True) if k < n_tensors and isinstance(a, Tensor)
+                  else f"!{_parser_type(a, items=True)}!" for k, a in enumerate(args)]
+        lines += [f" * {signature}",
+                  f"      didn't match because some of the arguments have invalid types: ({', '.join(marked)})"]
+    raise TypeError("\n".join(lines) + "\n")
+
+
+def _lengths(x, name):
+    """A sequence of lengths as int64: a Tensor must be of an integer type."""
     if isinstance(x, Tensor):
+        if x._data.dtype.kind not in "iu":
+            raise RuntimeError(f"{name} must be integral")
         return x._data.reshape(-1).astype(np.int64)
-    return np.asarray(list(x), dtype=np.int64).reshape(-1)
+    return np.array([int(v) for v in x], dtype=np.int64)
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
@@ -1379,6 +1443,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     ``log_probs`` is ``(T, N, C)`` (or ``(T, C)``) log-softmax output; ``targets``
     is ``(N, S)`` padded or the 1-D concatenation of all targets.  ``'mean'``
     divides each loss by its target length, then averages over the batch.
+    The lengths are both sequences of ints or both integer Tensors, as in PyTorch.
     A. Graves et al., *Connectionist Temporal Classification*, ICML 2006.
 
     Example:
@@ -1387,14 +1452,23 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         >>> F.ctc_loss(lp, npgrad.tensor([[1, 2]]), [6], [2]).item() > 0
         True
     """
+    from ...tensor import _scalar_name
+
     reduction = _check_reduction(reduction)
+    _check_ctc_arguments(log_probs, targets, input_lengths, target_lengths, blank,
+                         {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity)
+    blank = int(blank)
+    in_len = _lengths(input_lengths, "input_lengths")
+    tg_len = _lengths(target_lengths, "target_lengths")
+    if log_probs._data.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise NotImplementedError(f'"ctc_loss_cpu" not implemented for \'{_scalar_name(log_probs._data.dtype)}\'')
+    if log_probs.numel() == 0:
+        raise RuntimeError("log_probs tensor must not be empty")
     unbatched = log_probs.ndim != 3
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     tg = targets._data
     if unbatched:
         tg = tg[None, :] if tg.ndim == 1 else tg
-    in_len = _lengths(input_lengths)
-    tg_len = _lengths(target_lengths)
     who = "(while checking arguments for ctc_loss_allocate_outputs)"
     if lp.ndim != 3:
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor for argument "
@@ -1443,14 +1517,32 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
 
 # =========================================================================== linear cross-entropy
-@dataclasses.dataclass(frozen=True)
-class LinearCrossEntropyOptions:
-    """How :func:`linear_cross_entropy` splits the batch into chunks (PyTorch's options).
+# PyTorch's picks for the "auto" acc_policy and chunking_method of the options, per (device, input dtype)
+_LCE_AUTO_DEFAULTS = {("cpu", "float16"): ("accurate", "aspect_ratio"),
+                      ("cpu", "bfloat16"): ("accurate", "aspect_ratio")}
+_LCE_AUTO_FALLBACK = ("compact", "aspect_ratio:2")
 
-    ``batch_chunk_size`` rows per chunk; without it the chunk is sized so that a
-    chunk of logits ``(rows, C)`` takes about as much memory as the input
-    ``(N, in_features)`` (``chunking_method='aspect_ratio'``), divided by ``N`` for
-    ``'aspect_ratio:N'``.  The other fields are accepted for compatibility.
+
+def _lce_acc_dtypes():
+    """The dtypes the chunked path may accumulate in."""
+    from ... import _dtype as D
+
+    return {getattr(D, name) for name in ("float16", "bfloat16", "float32", "float64") if hasattr(D, name)}
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class LinearCrossEntropyOptions:
+    r"""How :func:`linear_cross_entropy` splits the batch into chunks (PyTorch's options, validated as PyTorch
+    validates them).
+
+    ``batch_chunk_size`` rows per chunk, or a ``chunking_method``: ``'aspect_ratio'`` sizes a chunk of logits
+    ``(rows, C)`` to take about as much memory as the input ``(N, in_features)``,
+
+    .. math:: \text{rows} = \min\left(\left\lfloor 2^{\lceil \log_2 \lceil N / \lceil C / F \rceil \rceil \rceil}
+              / k \right\rfloor,\ N\right)
+
+    for ``'aspect_ratio:k'``; ``'auto'`` is PyTorch's pick for the device and dtype.  ``acc_policy`` and
+    ``acc_dtype`` choose PyTorch's accumulation precision (npgrad accumulates in the input's dtype).
     """
 
     allow_retain_graph: bool = False
@@ -1458,6 +1550,56 @@ class LinearCrossEntropyOptions:
     chunking_method: str | None = "auto"
     acc_policy: str = "auto"
     acc_dtype: object = None
+
+    def __post_init__(self):
+        if self.acc_policy not in {"auto", "accurate", "balanced", "compact"}:
+            raise ValueError(f"invalid acc_policy: {self.acc_policy!r}")
+        if self.chunking_method is not None and self.chunking_method != "auto":
+            name, sep, factor = self.chunking_method.partition(":")
+            if not sep:
+                factor = "1"
+            if not (name == "aspect_ratio" and factor.isdigit() and int(factor) > 0):
+                raise ValueError(f"invalid chunking_method: {self.chunking_method!r}")
+        if not (self.batch_chunk_size is None
+                or (isinstance(self.batch_chunk_size, int) and self.batch_chunk_size > 0)):
+            raise ValueError(f"batch_chunk_size must be positive int or None, got {self.batch_chunk_size!r}")
+        if self.acc_dtype is not None and self.acc_dtype not in _lce_acc_dtypes():
+            raise ValueError("acc_dtype must be one of {None, npgrad.float16, npgrad.bfloat16, npgrad.float32, "
+                             f"npgrad.float64}}, got {self.acc_dtype!r}. Pass acc_dtype=None to let the op pick "
+                             "automatically.")
+
+    @staticmethod
+    def _aspect_ratio_rows(n_rows, in_features, n_classes, method):
+        """Rows per chunk by the 'aspect_ratio[:k]' rule (a zero dimension counts as 1)."""
+        factor = int(method.partition(":")[2] or 1)
+        ratio = max(1, -(-n_classes // max(in_features, 1)))
+        target = -(-n_rows // ratio)
+        return min((1 << (target - 1).bit_length()) // factor, n_rows)
+
+    def _adjust(self, num_batches, in_features, num_classes, dtype):
+        """The options of one call as PyTorch resolves them: the 'auto' picks, the chunk size and the
+        accumulation dtype; an explicit ``batch_chunk_size`` that the chunking method contradicts is refused."""
+        from ... import _dtype as D
+
+        acc_policy, chunking_method = self.acc_policy, self.chunking_method
+        if chunking_method == "auto" and self.batch_chunk_size is not None:
+            chunking_method = None
+        auto_policy, auto_method = _LCE_AUTO_DEFAULTS.get(("cpu", dtype.name), _LCE_AUTO_FALLBACK)
+        acc_policy = auto_policy if acc_policy == "auto" else acc_policy
+        chunking_method = auto_method if chunking_method == "auto" else chunking_method
+        rows = num_batches if self.batch_chunk_size is None else min(self.batch_chunk_size, num_batches)
+        if chunking_method is not None:
+            rows = self._aspect_ratio_rows(num_batches, in_features, num_classes, chunking_method)
+            if self.batch_chunk_size is not None and self.batch_chunk_size != rows:
+                raise ValueError(f"batch_chunk_size (={self.batch_chunk_size}) and chunking_method "
+                                 f"('{chunking_method}') give different chunk sizes ({self.batch_chunk_size} vs "
+                                 f"{rows}); pass only one.")
+        acc_dtype = self.acc_dtype
+        if acc_dtype is None:
+            low = dtype.name in ("float16", "bfloat16")
+            acc_dtype = D.float32 if low and self.acc_policy == "auto" else dtype
+        return dataclasses.replace(self, acc_policy=acc_policy, chunking_method=chunking_method,
+                                   batch_chunk_size=max(1, rows), acc_dtype=acc_dtype)
 
 
 def _chunk_rows(n_rows, in_features, n_classes, options):
@@ -1470,15 +1612,10 @@ def _chunk_rows(n_rows, in_features, n_classes, options):
     """
     if options is not None and options.batch_chunk_size is not None:
         return max(1, int(options.batch_chunk_size))
-    factor = 1
     method = None if options is None else options.chunking_method
-    if method not in (None, "auto"):
-        _, _, tail = method.partition(":")
-        factor = int(tail) if tail else 1
-    ratio = max(1, -(-n_classes // max(in_features, 1)))
-    rows = max(1, -(-n_rows // ratio) // factor)
-    rows = 1 << (rows - 1).bit_length()
-    return max(rows, min(MIN_CHUNK_ROWS, n_rows))
+    rows = LinearCrossEntropyOptions._aspect_ratio_rows(n_rows, in_features, n_classes,
+                                                        "aspect_ratio" if method in (None, "auto") else method)
+    return max(rows, min(MIN_CHUNK_ROWS, n_rows), 1)
 
 
 MIN_CHUNK_ROWS = 512
@@ -1491,15 +1628,21 @@ class _LinearCrossEntropy(Function):
     ``x``, ``W`` and ``b`` for an upstream gradient of 1; backward scales them.
     For ``reduction='none'`` the upstream gradient differs per row, so backward
     recomputes the chunks instead.
+
+    ``options`` (the call's resolved :class:`LinearCrossEntropyOptions`, or None for
+    the reference path) makes it PyTorch's chunked op: a second backward of a
+    reduced loss is refused unless ``allow_retain_graph``, and its gradients are
+    not differentiable.
     """
 
     @staticmethod
-    def forward(ctx, x, w, b, target, weight, ignore_index, reduction, chunk):
+    def forward(ctx, x, w, b, target, weight, ignore_index, reduction, chunk, options):
         needs = ctx.needs_input_grad
         want = any(needs[:3]) and reduction != "none"
         loss, grads = _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, needs, None)
         ctx.grads = grads
         ctx.saved = (x, w, b, target, weight, ignore_index, reduction, chunk)
+        ctx.options = options
         ctx.grads_owned = True          # backward hands over fresh arrays nobody else holds
         return loss
 
@@ -1510,22 +1653,32 @@ class _LinearCrossEntropy(Function):
         if reduction == "none":
             _, grads = _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, True, needs,
                                   np.asarray(g, dtype=x.dtype))
-            return (*grads, None, None, None, None, None)
+            return (*grads, None, None, None, None, None, None)
         grads = ctx.grads
         if grads is None:
+            if ctx.options is not None and not ctx.options.allow_retain_graph:
+                raise RuntimeError("linear_cross_entropy chunked backward called twice; retain_graph=True / "
+                                   "double backward are not supported.")
             _, grads = _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, True, needs, None)
         ctx.grads = None
         g = float(g)
         scaled = tuple(None if a is None else (a if g == 1.0 else a * g) for a in grads)
-        return (*scaled, None, None, None, None, None)
+        return (*scaled, None, None, None, None, None, None)
 
     @staticmethod
     def graph_backward(ctx, saved, g):
         """Recorded (``create_graph``): ``cross_entropy(linear(x, W, b), y)`` composed, differentiated at the
-        same inputs (the logits are made whole here: this path is for differentiating twice, not for memory)."""
+        same inputs (the logits are made whole here: this path is for differentiating twice, not for memory).
+        PyTorch's chunked op records nothing: its gradients are constants times the upstream gradient."""
         from ...tensor import Tensor
 
         x, w, b, target, weight, ignore_index, reduction, _ = ctx.saved
+        if ctx.options is not None:
+            if reduction == "none":
+                grads = _LinearCrossEntropy.backward(ctx, g._data)[:3]
+                return (*(None if a is None else Tensor._wrap(a) for a in grads), *(None,) * 6)
+            unit = _LinearCrossEntropy.backward(ctx, 1.0)[:3]
+            return (*(None if a is None else Tensor._wrap(a) * g for a in unit), *(None,) * 6)
         inputs = [saved.input(0, x), saved.input(1, w), None if b is None else saved.input(2, b)]
         class_weight = None if weight is None else Tensor._wrap(weight)
 
@@ -1534,7 +1687,7 @@ class _LinearCrossEntropy(Function):
             return cross_entropy(logits, Tensor._wrap(target), class_weight, ignore_index=ignore_index,
                                  reduction=reduction)
 
-        return (*saved.vjp(composed, inputs, (g,)), None, None, None, None, None)
+        return (*saved.vjp(composed, inputs, (g,)), None, None, None, None, None, None)
 
 
 def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, needs, row_scale):
@@ -1594,6 +1747,90 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
     return loss, (gx, gw, gb)
 
 
+def _check_linear_dtypes(input, linear_weight, linear_bias):
+    """PyTorch's dtype checks of the projection: ``mm`` without a bias; ``addmm`` with one, which compares the
+    bias with the weight first."""
+    from .basic import _c_name
+
+    if linear_bias is None:
+        if input._data.dtype != linear_weight._data.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(input)} != "
+                               f"{_c_name(linear_weight)}")
+    elif linear_bias._data.dtype != linear_weight._data.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(linear_bias)} and "
+                           f"{_type_name(linear_weight)}")
+    elif input._data.dtype != linear_weight._data.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_type_name(input)} and "
+                           f"{_type_name(linear_weight)}")
+
+
+def _check_reference_call(input, target, weight, n_classes, ignore_index):
+    """The checks of ``cross_entropy(logits, target, weight)`` for a 1-D or 2-D input and class indices,
+    in PyTorch's order (the path without options)."""
+    from ...autograd.grad_mode import is_grad_enabled
+
+    if input.ndim == 2 and (target.ndim == 0 or target.shape[0] != input.shape[0]):
+        batch = target.shape[0] if target.ndim else 0
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch}).")
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
+                           "'weight'. This input cannot have requires_grad True.")
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    _check_class_weight(weight, n_classes)
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(input)} but found {_type_name(weight)}")
+    _check_bounds(target._data, n_classes, ignore_index)
+
+
+def _check_chunked_call(x, linear_weight, target, weight, ignore_index, options):
+    """Where PyTorch's chunked op fails, its error: the accumulation dtype, then chunk by chunk
+    (``options.batch_chunk_size`` rows of ``x``, 2-D) the slice of the targets, the class weights of all
+    targets (with the first chunk), the product's dtypes (first chunk) and the logits at the targets."""
+    from .basic import _c_name
+
+    dtype, acc = x.dtype, options.acc_dtype
+    if dtype != acc and not (dtype.name in ("float16", "bfloat16") and acc.name == "float32"):
+        raise RuntimeError("linear_cross_entropy supports float32 acc_dtype with float16/bfloat16 inputs, but "
+                           f"got {acc} acc_dtype and {dtype} inputs.")
+    n_rows, n_classes, chunk = x.shape[0], linear_weight.shape[0], options.batch_chunk_size
+    t = target._data
+    if n_rows == 0:
+        return
+    if t.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    n_targets = t.shape[0]
+    short = n_targets // chunk if n_targets < n_rows else None      # the first chunk past the targets
+
+    def narrow_error(k):
+        start = k * chunk
+        return RuntimeError(f"start ({start}) + length ({min(chunk, n_rows - start)}) exceeds dimension size "
+                            f"({n_targets}).")
+
+    if short == 0:
+        raise narrow_error(0)
+    # ignored targets outside the classes are read as class 0
+    corrected = np.where(t == ignore_index, 0, t) if not 0 <= ignore_index < n_classes else t
+    if weight is not None and weight.ndim:
+        if t.ndim != 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        if ((corrected < 0) | (corrected >= weight.shape[0])).any():
+            raise IndexError("index out of range in self")
+    if dtype == acc and x._data.dtype != linear_weight._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(x)} != "
+                           f"{_c_name(linear_weight)}")
+    if t.ndim != 1:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    rows = corrected[:n_rows]
+    bad = np.flatnonzero((rows < 0) | (rows >= n_classes))
+    if short is not None and (not bad.size or short <= bad[0] // chunk):
+        raise narrow_error(short)
+    if bad.size:
+        raise RuntimeError(f"index {rows[bad[0]]} is out of bounds for dimension 1 with size {n_classes}")
+
+
 def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
                          ignore_index=None, label_smoothing=0.0, options=None):
     r"""Cross-entropy of a linear layer's output, without ever holding all the logits.
@@ -1608,6 +1845,12 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
     ``linear_bias``, so the extra memory is one chunk of logits.
     Probability targets, label smoothing and K-dimensional weights take the
     composed path.  ``ignore_index=None`` means -100.
+
+    With ``options`` (:class:`LinearCrossEntropyOptions`) the call is PyTorch's
+    chunked op, with its checks and errors; a reduced loss can then be
+    backpropagated once (unless ``allow_retain_graph``) and not twice over.  A
+    call that op does not support (label smoothing, a target not int64,
+    K-dimensional weights) warns that the options are ignored.
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
@@ -1638,29 +1881,53 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
     if probabilities and ignore_index is not None:
         raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
     ignore_index = -100 if ignore_index is None else ignore_index
+    int64_target = target._data.dtype == np.dtype(np.int64)
+    chunked_op = (options is not None and not out_features and reduction in ("mean", "sum", "none")
+                  and label_smoothing == 0.0 and int64_target)
+    if options is not None and not chunked_op:
+        bias_shape = None if linear_bias is None else tuple(linear_bias.shape)
+        warnings.warn("linear_cross_entropy: ``options`` ignored; chunked path needs reduction in "
+                      "{'mean','sum','none'}, label_smoothing == 0, target.dtype == int64, out_features == (). "
+                      f"Got reduction={reduction!r}, label_smoothing={label_smoothing}, "
+                      f"target.dtype={target.dtype}, out_features={out_features}, tracing=False, "
+                      f"linear_bias.shape={bias_shape}.", stacklevel=2)
     reduction = _check_reduction(reduction)
-    chunked = (not out_features and not probabilities and label_smoothing == 0.0
-               and input._data.dtype in (np.dtype(np.float32), np.dtype(np.float64))
-               and target._data.dtype == np.dtype(np.int64))
-    if not chunked:
-        from .basic import linear
-
+    # the rows: an unbatched call is a batch of one
+    x = input.reshape(1, in_features) if input.ndim == 1 else input
+    resolved = None
+    if chunked_op:
+        resolved = options._adjust(x.shape[0], in_features, n_classes, input.dtype)
+        t = target.reshape((1, *target.shape)) if input.ndim == 1 else target
+        _check_chunked_call(x, linear_weight, t, weight, ignore_index, resolved)
+        if tuple(t.shape) != (x.shape[0],):     # more targets than rows, which PyTorch's op lets through
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
+                             f"({t.shape[0] if t.ndim else 0}).")
+        if weight is not None and weight.ndim != 1:
+            _check_class_weight(weight, n_classes)
+        name = ("SqueezeBackward1" if input.ndim == 1 else "GeneratedBackwardFor_torch_nn__linear_cross_entropy_"
+                f"batch_chunked{'_no_reduction' if reduction == 'none' else ''}_defaultBackward")
+    else:
+        _check_linear_dtypes(input, linear_weight, linear_bias)
+        name = "NllLossBackward0"       # the reference path's node: its NLL loss
+    fused = (not out_features and not probabilities and label_smoothing == 0.0 and int64_target
+             and input._data.dtype in (np.dtype(np.float32), np.dtype(np.float64)))
+    if not fused:
+        if chunked_op:      # the chunked op casts the projection to the input's precision (or wider)
+            linear_weight = linear_weight.to(input.dtype)
+            linear_bias = None if linear_bias is None else linear_bias.to(input.dtype)
         w2 = linear_weight.reshape(-1, in_features) if out_features else linear_weight
         b2 = linear_bias.reshape(-1) if (linear_bias is not None and out_features) else linear_bias
         logits = linear(input, w2, b2).reshape(logits_shape)
-        return cross_entropy(logits, target, weight=weight, reduction=reduction, ignore_index=ignore_index,
-                             label_smoothing=label_smoothing)
-    x = input.reshape(1, in_features) if input.ndim == 1 else input
-    t = target._data.reshape(-1).astype(np.int64)
-    if x.shape[0] != t.shape[0]:
-        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
-                         f"({t.shape[0]}).")
-    _check_class_weight(weight, n_classes)
-    _check_bounds(t, n_classes, ignore_index)
+        out = cross_entropy(logits, target, weight=weight, reduction=reduction, ignore_index=ignore_index,
+                            label_smoothing=label_smoothing)
+        return _labelled(out, chunked_op, name)
+    if not chunked_op:
+        _check_reference_call(input, target, weight, n_classes, ignore_index)
     chunk = _chunk_rows(x.shape[0], in_features, n_classes, options)
+    t = target._data.reshape(-1)
     w = None if weight is None else np.ascontiguousarray(weight._data, dtype=input._data.dtype)
-    out = _LinearCrossEntropy.apply(x, linear_weight, linear_bias, t, w, int(ignore_index), reduction, chunk)
+    out = _LinearCrossEntropy.apply(x, linear_weight, linear_bias, t, w, int(ignore_index), reduction, chunk,
+                                    resolved)
     if input.ndim == 1 and reduction == "none":
         out = out.reshape(())
-    return out
-
+    return _labelled(out, True, name)
