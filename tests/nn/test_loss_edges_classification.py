@@ -123,6 +123,8 @@ ERROR_CASES = [
     "F.cross_entropy(x, y, ignore_index=1.0)",
     "F.cross_entropy(x, y, ignore_index=True)",
     "F.cross_entropy(x, y, label_smoothing=None)",
+    "F.cross_entropy(x, y, ignore_index=torch.tensor(1.0))",
+    "F.cross_entropy(x, y, label_smoothing=torch.tensor([0.1]))",
     "F.nll_loss(x, [0, 1])",
     "F.nll_loss(x, y, ignore_index=None)",
     "F.nll_loss(x, y, ignore_index=1.5)",
@@ -210,6 +212,9 @@ def test_no_error_where_torch_has_none():
     with npgrad.no_grad():
         F.cross_entropy(x, y, weight=npgrad.ones(3, requires_grad=True))
     F.multilabel_soft_margin_loss(x, npgrad.tensor([[1, 0, 1], [0, 1, 0]]))
+    plain = F.cross_entropy(x, y, ignore_index=1).item()
+    assert F.cross_entropy(x, y, ignore_index=npgrad.tensor([[1]])).item() == plain    # one integer element
+    assert F.cross_entropy(x, y, label_smoothing=npgrad.tensor(0)).item() == F.cross_entropy(x, y).item()
     weight = npgrad.ones(3, requires_grad=True)
     F.cross_entropy(x, x.softmax(1), weight=weight).backward()
     assert weight.grad is not None

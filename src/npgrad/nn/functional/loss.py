@@ -40,7 +40,6 @@ from ...ops import elementwise as E
 from ...ops.math import xlogy
 from ...tensor import Tensor, _labelled, _scalar_name, where
 from .basic import linear, pairwise_distance
-from .pool import _type_name as _python_type_name
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
@@ -140,11 +139,33 @@ def _type_name(t):
     return _scalar_name(t._data.dtype)
 
 
+def _parser_type(value, items=False):
+    """The type of an argument as PyTorch's argument parser names it; with ``items``, a list's or tuple's
+    item types too (``list of [int, float]``, ``tuple of (int,)``)."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    kind = type(value)
+    package = kind.__module__.split(".")[0]
+    name = kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
+    if items and isinstance(value, list):
+        return f"{name} of [{', '.join(_parser_type(v) for v in value)}]"
+    if items and isinstance(value, tuple):
+        return f"{name} of ({', '.join(_parser_type(v) for v in value)}{',' if len(value) == 1 else ''})"
+    return name
+
+
+def _is_int_argument(value):
+    """Whether PyTorch's parser takes ``value`` as an ``int``: an int or a NumPy integer (a bool is not one),
+    or an integer Tensor of one element."""
+    if isinstance(value, Tensor):
+        return value._data.dtype.kind in "iu" and value._data.size == 1
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 _ARGUMENT_KINDS = {
     "Tensor": lambda v: isinstance(v, Tensor),
     "Tensor?": lambda v: v is None or isinstance(v, Tensor),
-    "int": lambda v: ((isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)))
-                      or (isinstance(v, Tensor) and v.ndim == 0 and v._data.dtype.kind in "iu")),
+    "int": _is_int_argument,
     "float": lambda v: isinstance(v, numbers.Real) or (isinstance(v, Tensor) and v.ndim == 0),
 }
 
@@ -158,7 +179,7 @@ def _check_argument_types(op, arguments):
         name, value, kind = argument
         if not _ARGUMENT_KINDS[kind](value):
             raise TypeError(f"{op}(): argument '{name}' (position {position}) must be {kind.rstrip('?')}, "
-                            f"not {_python_type_name(value)}")
+                            f"not {_parser_type(value)}")
 
 
 def _check_not_differentiable(tensor, name, op):
@@ -1382,29 +1403,6 @@ _CTC_SIGNATURES = ("(Tensor log_probs, Tensor targets, tuple of ints input_lengt
                    "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)")
 
 
-def _parser_type(value, items=False):
-    """The type of an argument as PyTorch's argument parser names it; with ``items``, a list's or tuple's
-    item types too (``list of [int, float]``, ``tuple of (int,)``)."""
-    if isinstance(value, Tensor):
-        return "Tensor"
-    kind = type(value)
-    package = kind.__module__.split(".")[0]
-    name = kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
-    if items and isinstance(value, list):
-        return f"{name} of [{', '.join(_parser_type(v) for v in value)}]"
-    if items and isinstance(value, tuple):
-        return f"{name} of ({', '.join(_parser_type(v) for v in value)}{',' if len(value) == 1 else ''})"
-    return name
-
-
-def _is_int_argument(value):
-    """Whether PyTorch's parser takes ``value`` as an ``int``: an int or a NumPy integer (a bool is not one),
-    or an integer Tensor of one element."""
-    if isinstance(value, Tensor):
-        return value._data.dtype.kind in "iu" and value._data.size == 1
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _check_ctc_arguments(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity):
     """PyTorch's argument parsing of ``ctc_loss``: both lengths sequences of ints, or both Tensors; anything
     else is a TypeError naming the type of each argument."""
@@ -1452,8 +1450,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         >>> F.ctc_loss(lp, npgrad.tensor([[1, 2]]), [6], [2]).item() > 0
         True
     """
-    from ...tensor import _scalar_name
-
     reduction = _check_reduction(reduction)
     _check_ctc_arguments(log_probs, targets, input_lengths, target_lengths, blank,
                          {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity)
@@ -1767,21 +1763,16 @@ def _check_linear_dtypes(input, linear_weight, linear_bias):
 def _check_reference_call(input, target, weight, n_classes, ignore_index):
     """The checks of ``cross_entropy(logits, target, weight)`` for a 1-D or 2-D input and class indices,
     in PyTorch's order (the path without options)."""
-    from ...autograd.grad_mode import is_grad_enabled
-
     if input.ndim == 2 and (target.ndim == 0 or target.shape[0] != input.shape[0]):
         batch = target.shape[0] if target.ndim else 0
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch}).")
-    if weight is not None and weight.requires_grad and is_grad_enabled():
-        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
-                           "'weight'. This input cannot have requires_grad True.")
+    _check_not_differentiable(weight, "weight", "nll_loss_forward")
     if target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
         raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     _check_class_weight(weight, n_classes)
-    if weight is not None and weight._data.dtype != input._data.dtype:
-        raise RuntimeError(f"expected scalar type {_type_name(input)} but found {_type_name(weight)}")
+    _check_dtype(weight, input._data.dtype)
     _check_bounds(target._data, n_classes, ignore_index)
 
 
