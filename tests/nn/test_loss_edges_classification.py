@@ -44,6 +44,8 @@ VALUE_CASES = [
      [[[1., 2.], [2., 3.], [3., 4.]], [[0., 1.], [1., 0.], [0., 1.]]]),
     ("F.cross_entropy(x, t([[0, 1], [1, 1]]), weight=w([1., -1., 2.]))",
      [[[1., 2.], [2., 3.], [3., 4.]], [[0., 1.], [1., 0.], [0., 1.]]]),
+    ("F.linear_cross_entropy(x, w([[1., 0.], [0., 1.], [1., 1.]]), t([0, 1]), weight=w([1., -1., 0.]))",
+     [[1., 2.], [0., 1.]]),
     ("F.multi_margin_loss(x, t([0]))", [[0., -1., .5]]),
     ("F.multi_margin_loss(x, t([0, 2]), p=2, weight=w([1., 2., 3.]))", [[0., -1., .5], [1., 1., 1.]]),
     ("F.multi_margin_loss(x, t([0, 0]), reduction='none')", [[INF, 0., 1.], [0., NAN, 1.]]),
@@ -59,7 +61,7 @@ def _run_value(L, expr, x_value):
     F = L.nn.functional
     x = L.tensor(x_value, dtype=L.float64, requires_grad=True)
     scope = {"F": F, "x": x, "t": lambda v: L.tensor(v, dtype=L.int64),
-             "w": lambda v: L.tensor(v, dtype=L.float64), "INF": INF, "NAN": NAN}
+             "w": lambda v: L.tensor(v, dtype=L.float64), "INF": INF, "NAN": NAN, "torch": L}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y = eval(expr, scope)
@@ -94,7 +96,7 @@ def _run_double(L, expr, x_value):
     F = L.nn.functional
     x = L.tensor(x_value, dtype=L.float64, requires_grad=True)
     scope = {"F": F, "x": x, "t": lambda v: L.tensor(v, dtype=L.int64),
-             "w": lambda v: L.tensor(v, dtype=L.float64), "INF": INF, "NAN": NAN}
+             "w": lambda v: L.tensor(v, dtype=L.float64), "INF": INF, "NAN": NAN, "torch": L}
     loss = eval(expr, scope).sum()
     g, = L.autograd.grad(loss, x, create_graph=True)
     gg, = L.autograd.grad(g.pow(2).sum() + g.sum(), x, allow_unused=True)
@@ -233,3 +235,22 @@ def test_softmax_focal_loss_of_padding_has_zero_gradient():
     loss.backward()
     assert np.isfinite(loss.item()) and np.isfinite(x.grad.numpy()).all()
     np.testing.assert_array_equal(x.grad.numpy()[0], 0.0)
+
+
+@pytest.mark.parametrize("target, weight", [([-100, -100], None), ([0, 1], [1., -1., 0.])])
+def test_chunked_linear_cross_entropy_as_its_reference_path(target, weight):
+    """With options, an all-padding batch and a zero total weight give what the path without options (and
+    cross_entropy) gives: PyTorch's chunked op alone turns them into a NaN gradient and a NaN value."""
+    F = npgrad.nn.functional
+    results = []
+    for options in (None, npgrad.nn.LinearCrossEntropyOptions()):
+        x = npgrad.tensor([[1., 2.], [0., 1.]], dtype=npgrad.float64, requires_grad=True)
+        w = None if weight is None else npgrad.tensor(weight, dtype=npgrad.float64)
+        loss = F.linear_cross_entropy(x, npgrad.tensor([[1., 0.], [0., 1.], [1., 1.]], dtype=npgrad.float64),
+                                      npgrad.tensor(target), weight=w, options=options)
+        loss.backward()
+        results.append((loss.item(), x.grad.numpy()))
+    (value, grad), (chunked_value, chunked_grad) = results
+    np.testing.assert_array_equal(chunked_value, value)
+    np.testing.assert_array_equal(chunked_grad, grad)
+    assert math.isnan(value) if weight is None else value == math.inf

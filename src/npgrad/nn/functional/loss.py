@@ -1739,7 +1739,8 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
     elif reduction == "sum":
         loss = np.asarray(acc, dtype)
     else:
-        loss = np.asarray(acc / total if total != 0 else math.nan, dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):    # over nothing NaN; a total weight of 0 +-inf
+            loss = np.asarray(np.float64(acc) / total, dtype)
     return loss, (gx, gw, gb)
 
 
