@@ -17,8 +17,9 @@ import warnings
 
 from . import functional as F
 from .functional.loss import LinearCrossEntropyOptions, _legacy_reduction
+from .layers.distance import PairwiseDistance
 from .module import Module
-from ..tensor import check_device
+from ..tensor import Tensor, check_device
 
 __all__ = ["L1Loss", "NLLLoss", "NLLLoss2d", "PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss", "MSELoss",
            "BCELoss", "BCEWithLogitsLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss", "SmoothL1Loss",
@@ -45,6 +46,8 @@ class _WeightedLoss(_Loss):
 class L1Loss(_Loss):
     """Mean absolute error; see :func:`npgrad.nn.functional.l1_loss`."""
 
+    __constants__ = ["reduction"]
+
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
@@ -52,12 +55,16 @@ class L1Loss(_Loss):
 class MSELoss(_Loss):
     """Mean squared error; see :func:`npgrad.nn.functional.mse_loss`."""
 
+    __constants__ = ["reduction"]
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities; see :func:`npgrad.nn.functional.nll_loss`."""
+
+    __constants__ = ["ignore_index", "reduction"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -80,6 +87,8 @@ class NLLLoss2d(NLLLoss):
 
 class CrossEntropyLoss(_WeightedLoss):
     """Cross-entropy of logits; see :func:`npgrad.nn.functional.cross_entropy`."""
+
+    __constants__ = ["ignore_index", "reduction", "label_smoothing"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                  label_smoothing=0.0):
@@ -132,6 +141,8 @@ class LinearCrossEntropyLoss(_WeightedLoss):
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities; see :func:`npgrad.nn.functional.binary_cross_entropy`."""
 
+    __constants__ = ["reduction"]
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
@@ -152,6 +163,8 @@ class BCEWithLogitsLoss(_Loss):
 class KLDivLoss(_Loss):
     """Kullback-Leibler divergence; see :func:`npgrad.nn.functional.kl_div`."""
 
+    __constants__ = ["reduction"]
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
@@ -162,6 +175,8 @@ class KLDivLoss(_Loss):
 
 class PoissonNLLLoss(_Loss):
     """Poisson negative log-likelihood; see :func:`npgrad.nn.functional.poisson_nll_loss`."""
+
+    __constants__ = ["log_input", "full", "eps", "reduction"]
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -177,6 +192,8 @@ class PoissonNLLLoss(_Loss):
 class GaussianNLLLoss(_Loss):
     """Gaussian negative log-likelihood; see :func:`npgrad.nn.functional.gaussian_nll_loss`."""
 
+    __constants__ = ["full", "eps", "reduction"]
+
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(None, None, reduction)
         self.full = full
@@ -189,9 +206,12 @@ class GaussianNLLLoss(_Loss):
 class HuberLoss(_Loss):
     """Huber loss; see :func:`npgrad.nn.functional.huber_loss`."""
 
+    __constants__ = ["reduction", "delta"]
+
     def __init__(self, reduction="mean", delta=1.0):
         if not isinstance(delta, (float, int)):
-            raise TypeError(f"delta must be a float or int, got: {type(delta)}")
+            kind = "<class 'npgrad.Tensor'>" if type(delta) is Tensor else str(type(delta))   # its public name
+            raise TypeError(f"delta must be a float or int, got: {kind}")
         super().__init__(reduction=reduction)
         self.delta = delta
 
@@ -201,6 +221,8 @@ class HuberLoss(_Loss):
 
 class SmoothL1Loss(_Loss):
     """Smooth L1 loss; see :func:`npgrad.nn.functional.smooth_l1_loss`."""
+
+    __constants__ = ["reduction"]
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
@@ -213,12 +235,16 @@ class SmoothL1Loss(_Loss):
 class SoftMarginLoss(_Loss):
     """Two-class logistic loss; see :func:`npgrad.nn.functional.soft_margin_loss`."""
 
+    __constants__ = ["reduction"]
+
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Multi-label logistic loss; see :func:`npgrad.nn.functional.multilabel_soft_margin_loss`."""
+
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
@@ -227,12 +253,16 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 class MultiLabelMarginLoss(_Loss):
     """Multi-label hinge loss; see :func:`npgrad.nn.functional.multilabel_margin_loss`."""
 
+    __constants__ = ["reduction"]
+
     def forward(self, input, target):
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
     """Multi-class hinge loss; see :func:`npgrad.nn.functional.multi_margin_loss`."""
+
+    __constants__ = ["p", "margin", "reduction"]
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -252,6 +282,8 @@ class MultiMarginLoss(_WeightedLoss):
 class MarginRankingLoss(_Loss):
     """Ranking hinge loss; see :func:`npgrad.nn.functional.margin_ranking_loss`."""
 
+    __constants__ = ["margin", "reduction"]
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -262,6 +294,8 @@ class MarginRankingLoss(_Loss):
 
 class HingeEmbeddingLoss(_Loss):
     """Hinge embedding loss; see :func:`npgrad.nn.functional.hinge_embedding_loss`."""
+
+    __constants__ = ["margin", "reduction"]
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -274,6 +308,8 @@ class HingeEmbeddingLoss(_Loss):
 class CosineEmbeddingLoss(_Loss):
     """Cosine embedding loss; see :func:`npgrad.nn.functional.cosine_embedding_loss`."""
 
+    __constants__ = ["margin", "reduction"]
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -284,6 +320,8 @@ class CosineEmbeddingLoss(_Loss):
 
 class TripletMarginLoss(_Loss):
     """Triplet loss with the p-norm distance; see :func:`npgrad.nn.functional.triplet_margin_loss`."""
+
+    __constants__ = ["margin", "p", "eps", "swap", "reduction"]
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
                  reduction="mean"):
@@ -303,12 +341,14 @@ class TripletMarginLoss(_Loss):
 class TripletMarginWithDistanceLoss(_Loss):
     """Triplet loss with any distance; see :func:`npgrad.nn.functional.triplet_margin_with_distance_loss`."""
 
+    __constants__ = ["margin", "swap", "reduction"]
+
     def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
         super().__init__(size_average=None, reduce=None, reduction=reduction)
         if margin <= 0:
             raise ValueError("TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
                              f"{margin} instead")
-        self.distance_function = distance_function if distance_function is not None else F.pairwise_distance
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
         self.margin = margin
         self.swap = swap
 

@@ -30,15 +30,19 @@ import functools
 import inspect
 import math
 import numbers
+import sys
 import warnings
 
 import numpy as np
 
+from ... import _dtype as D
 from ...autograd.function import ArrayFunction as Function
 from ...autograd.grad_mode import is_grad_enabled
+from ...functions import broadcast_shapes
 from ...ops import elementwise as E
 from ...ops.math import xlogy
-from ...tensor import Tensor, _labelled, _scalar_name, where
+from ...tensor import (_C_NAMES, Tensor, _category, _labelled, _scalar_name, broadcast_shape, promote_types,
+                       result_type, where)
 from .basic import linear, pairwise_distance
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -51,6 +55,9 @@ __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_ent
 
 
 # =========================================================================== reduction
+_WRAPPER_CODES = set()      # the code of _node_name's wrapper: a warning steps over its frame to the user's call
+
+
 def _node_name(name):
     """Name a loss's output node as PyTorch's own loss op names it, so ``print(loss)`` shows
     ``grad_fn=<MseLossBackward0>``. ``name`` is the name, or a function of the call's arguments giving it
@@ -71,6 +78,7 @@ def _node_name(name):
                 if label is not None:
                     out._node.label = label
             return out
+        _WRAPPER_CODES.add(named.__code__)
         return named
     return decorate
 
@@ -183,8 +191,9 @@ def _check_argument_types(op, arguments):
 
 
 def _check_not_differentiable(tensor, name, op):
-    """PyTorch's kernels give no gradient for some arguments, and refuse one that requires it."""
-    if tensor is not None and tensor.requires_grad and is_grad_enabled():
+    """PyTorch's kernels give no gradient for some arguments (a class weight, a target), and refuse one that
+    requires it."""
+    if isinstance(tensor, Tensor) and tensor.requires_grad and is_grad_enabled():
         raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{name}'. "
                            "This input cannot have requires_grad True.")
 
@@ -211,10 +220,18 @@ def _list(shape):
 
 
 def _warn_size_mismatch(input, target):
-    if tuple(target.shape) != tuple(input.shape):
+    if target.size() != input.size():      # .size() as PyTorch's check: a list target has no attribute 'size'
         warnings.warn(f"Using a target size ({_size(target.shape)}) that is different to the input size "
                       f"({_size(input.shape)}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+                      "broadcasting. Please ensure they have the same size.", stacklevel=_past_wrapper(3))
+
+
+def _past_wrapper(stacklevel):
+    """``stacklevel`` for a warning issued ``stacklevel - 1`` frames below the call of a loss, plus one where that
+    call went through the :func:`_node_name` wrapper, so that decorated and plain losses both point at their
+    caller's line (PyTorch's ``stacklevel=2`` from the functional)."""
+    frame = sys._getframe(stacklevel)   # 0: here, 1: the warning's function, ... stacklevel: the loss's caller
+    return stacklevel + 1 if frame.f_code in _WRAPPER_CODES else stacklevel
 
 
 def _broadcast(a, b):
@@ -276,6 +293,20 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(loss, _check_reduction(reduction))
 
 
+def _kernel_operands(kernel, x, y, out_dtype=None):
+    """``x`` and ``y`` (broadcast) in their common dtype, after the dtype checks of PyTorch's fused elementwise
+    loss kernel ``kernel``: the common dtype must cast to the output's (``out_dtype``: the input's, for a kernel
+    that writes into a tensor like the input) and be floating."""
+    common = promote_types(x._data.dtype, y._data.dtype)
+    if out_dtype is not None and _category(common.kind) > _category(np.dtype(out_dtype).kind):
+        raise RuntimeError(f"result type {_scalar_name(common)} can't be cast to the desired output type "
+                           f"{_scalar_name(out_dtype)}")
+    if common.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_scalar_name(common)}'")
+    return (x if x._data.dtype == common else x.to(D.from_numpy_dtype(common)),
+            y if y._data.dtype == common else y.to(D.from_numpy_dtype(common)))
+
+
 @_node_name(lambda a: "MseLossBackward0" if a["weight"] is None else None)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     r"""Mean squared error :math:`\ell_i = w_i (x_i - y_i)^2`.
@@ -290,11 +321,31 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _warn_size_mismatch(input, target)
     reduction = _resolve_reduction(size_average, reduce, reduction)
     x, y = _broadcast(input, target)
+    if weight is None:
+        reduction = _check_reduction(reduction)
+        x, y = _kernel_operands("mse_cpu", x, y)
     diff = x - y
     loss = diff * diff
     if weight is not None:
         return _weighted(loss, weight, input, reduction, mean_by_weight=True)
-    return _reduce(loss, _check_reduction(reduction))
+    return _reduce(loss, reduction)
+
+
+def _quadratic_then_linear(diff, bound, quadratic, linear):
+    r"""``quadratic(d)`` where :math:`|d| <` ``bound``, ``linear(|d|)`` elsewhere (NaN included), as the Huber and
+    smooth-L1 kernels choose.
+
+    Each branch sees only its own elements (zeros in the other's places), so the branch not taken never forms
+    :math:`0 \cdot \infty` in the gradient: an infinite difference (or one overflowing float32) has the slope
+    of the linear part, and an infinite bound the slope of the quadratic part, as in PyTorch. :math:`|d|` is
+    :math:`d \operatorname{sign}(d)` with the sign a constant, so its slope is the sign (NaN at a NaN difference,
+    as PyTorch's backward gives) whatever ``abs``'s gradient does there."""
+    d = diff._data
+    with np.errstate(invalid="ignore"):
+        small = np.abs(d) < bound
+    inside = where(small, diff, 0.0)
+    outside = where(small, 0.0, diff) * _const(np.sign(d), diff)
+    return where(small, quadratic(inside), linear(outside))
 
 
 @_node_name(lambda a: "HuberLossBackward0" if a["weight"] is None else None)
@@ -307,7 +358,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         \qquad d_i = x_i - y_i
 
     P. J. Huber, *Robust Estimation of a Location Parameter*, 1964.  A weighted
-    ``'mean'`` divides by the number of elements (as PyTorch does).
+    ``'mean'`` divides by the number of elements (as PyTorch does).  The loss has
+    the input's dtype (computed in the common dtype of input and target).
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
@@ -315,15 +367,20 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         1.3125
     """
     _warn_size_mismatch(input, target)
-    if delta <= 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, y = _broadcast(input, target)
-    diff = x - y
-    adiff = diff.abs()
-    loss = where(adiff < delta, 0.5 * diff * diff, delta * (adiff - 0.5 * delta))
+    if weight is None:
+        reduction = _check_reduction(reduction)
+    elif tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    if not delta > 0:       # NaN too
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, y = _kernel_operands("huber_cpu", x, y, input._data.dtype)
+    loss = _quadratic_then_linear(x - y, delta, lambda d: 0.5 * d * d, lambda a: delta * (a - 0.5 * delta))
+    if loss._data.dtype != input._data.dtype:
+        loss = loss.to(input.dtype)
     if weight is not None:
         return _weighted(loss, weight, input, reduction, mean_by_weight=False)
-    return _reduce(loss, _check_reduction(reduction))
+    return _reduce(loss, reduction)
 
 
 @_node_name(lambda a: "SmoothL1LossBackward0" if a["beta"] != 0 else None)
@@ -338,15 +395,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         1.3125
     """
     _warn_size_mismatch(input, target)
-    reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
-    if beta < 0:
-        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    reduction = _resolve_reduction(size_average, reduce, reduction)
     x, y = _broadcast(input, target)
-    diff = x - y
-    adiff = diff.abs()
+    reduction = _check_reduction(reduction)
     if beta == 0.0:
-        return _reduce(adiff, reduction)
-    loss = where(adiff < beta, 0.5 * diff * diff / beta, adiff - 0.5 * beta)
+        return _reduce((x - y).abs(), reduction)
+    if not beta >= 0:       # NaN too
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    x, y = _kernel_operands("smooth_l1_cpu", x, y)
+    loss = _quadratic_then_linear(x - y, beta, lambda d: 0.5 * d * d / beta, lambda a: a - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -698,15 +755,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 # =========================================================================== binary losses
+def _check_inplace_shape(out_shape, other_shape):
+    """PyTorch's shape checks of an in-place op (``loss.mul_(weight)``) writing into a tensor of ``out_shape``."""
+    shape = broadcast_shape(tuple(out_shape), tuple(other_shape))
+    if shape != tuple(out_shape):
+        raise RuntimeError(f"output with shape {_list(out_shape)} doesn't match the broadcast shape {_list(shape)}")
+
+
+_BCE_EPS = 1e-12
+
+
 class _BinaryCrossEntropy(Function):
-    """Elementwise BCE with PyTorch's clamped logs and its gradient formula."""
+    """Elementwise BCE with PyTorch's clamped logs and its gradient formula (inputs checked by the caller)."""
 
     @staticmethod
     def forward(ctx, x, y, w):
-        if np.any(~((x >= 0) & (x <= 1))):
-            raise RuntimeError("all elements of input should be between 0 and 1")
-        if np.any(~((y >= 0) & (y <= 1))):
-            raise RuntimeError("all elements of target should be between 0 and 1")
         with np.errstate(divide="ignore", invalid="ignore"):
             log_x = np.maximum(np.log(x), -100.0)
             log_1mx = np.maximum(np.log1p(-x), -100.0)
@@ -722,7 +785,7 @@ class _BinaryCrossEntropy(Function):
         scale = g if w is None else g * w
         gx = gy = None
         if ctx.needs_input_grad[0]:
-            gx = scale * (x - y) / np.maximum((1 - x) * x, 1e-12)
+            gx = scale * (x - y) / np.maximum((1 - x) * x, _BCE_EPS)
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 gy = scale * (np.log1p(-x) - np.log(x))
@@ -732,10 +795,73 @@ class _BinaryCrossEntropy(Function):
     def graph_backward(ctx, saved, g):
         x_array, y_array, w = ctx.saved_tensors
         x, y = saved.input(0, x_array), saved.input(1, y_array)
-        scale = g if w is None else g * w
-        gx = scale * (x - y) / ((1 - x) * x).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
-        gy = scale * ((-x).log1p() - x.log()) if ctx.needs_input_grad[1] else None
+        gx = _BinaryCrossEntropyGrad.apply(g, x, y, w) if ctx.needs_input_grad[0] else None
+        gy = None
+        if ctx.needs_input_grad[1]:
+            gy = (g if w is None else g * Tensor._wrap(w)) * ((-x).log1p() - x.log())
         return gx, gy, None
+
+
+class _BinaryCrossEntropyGrad(Function):
+    r"""BCE's input gradient :math:`g w (x - y) / \max(x (1 - x), \varepsilon)` as an op of its own, differentiated
+    by PyTorch's formulas (``binary_cross_entropy_double_backward`` and its siblings), which shift by
+    :math:`\varepsilon = 10^{-12}` rather than clamp:
+
+    .. math::
+        \partial_g = \frac{w (x - y)}{(x + \varepsilon)(1 - x + \varepsilon)},\quad
+        \partial_x = g w \frac{x^2 - 2 x y + y}{(x + \varepsilon)^2 (1 - x + \varepsilon)^2},\quad
+        \partial_y = \frac{-g w}{\max(x (1 - x), \varepsilon)}
+    """
+
+    @staticmethod
+    def forward(ctx, g, x, y, w):
+        ctx.save_for_backward(g, x, y, w)
+        out = g * (x - y) / np.maximum((1 - x) * x, _BCE_EPS)
+        return (out if w is None else out * w).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x, y, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        d_g = d_x = d_y = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need[0]:
+                d_g = (x - y) / ((x + _BCE_EPS) * (1 - x + _BCE_EPS)) * gg
+                d_g = d_g if w is None else d_g * w
+            if need[1]:
+                d_x = (x * x - 2 * x * y + y) / ((x + _BCE_EPS) ** 2 * (1 - x + _BCE_EPS) ** 2) * (gg * g)
+                d_x = d_x if w is None else d_x * w
+            if need[2]:
+                d_y = -gg * g if w is None else -gg * g * w
+                d_y = d_y / np.maximum((1 - x) * x, _BCE_EPS)
+        return d_g, d_x, d_y, None
+
+    @staticmethod
+    def graph_backward(ctx, saved, gg):
+        g_array, x_array, y_array, w = ctx.saved_tensors
+        g, x, y = saved.input(0, g_array), saved.input(1, x_array), saved.input(2, y_array)
+        w = None if w is None else Tensor._wrap(w)
+        need = ctx.needs_input_grad
+        d_g = d_x = d_y = None
+        if need[0]:
+            d_g = (x - y) / ((x + _BCE_EPS) * (1 - x + _BCE_EPS)) * gg
+            d_g = d_g if w is None else d_g * w
+        if need[1]:
+            d_x = (x * x - 2 * x * y + y) / ((x + _BCE_EPS) ** 2 * (1 - x + _BCE_EPS) ** 2) * (gg * g)
+            d_x = d_x if w is None else d_x * w
+        if need[2]:
+            d_y = -gg * g if w is None else -gg * g * w
+            d_y = d_y / _ClampValue.apply((1 - x) * x, _BCE_EPS)      # clamped without a gradient, as PyTorch
+        return d_g, d_x, d_y, None
+
+
+def _bce_weight_shape(target, weight):
+    """``torch.broadcast_shapes(target.size(), weight.size())`` as ``F.binary_cross_entropy`` calls it, its message
+    naming the sizes as PyTorch's messages do."""
+    try:
+        return tuple(broadcast_shapes(target.shape, weight.shape))
+    except RuntimeError as e:
+        raise RuntimeError(str(e).replace("npgrad.Size(", "torch.Size(")) from None
 
 
 @_node_name("BinaryCrossEntropyBackward0")
@@ -743,7 +869,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     r"""Binary cross-entropy of probabilities: :math:`\ell_i = -w_i [y_i \log x_i + (1 - y_i) \log(1 - x_i)]`.
 
     Each log is clamped at -100 (so :math:`x = 0` or 1 gives a finite loss), as in
-    PyTorch; inputs outside [0, 1] are an error.
+    PyTorch; inputs outside [0, 1] are an error, and so is a target whose dtype is not
+    the input's.  ``weight`` broadcasts to the input's shape and takes no gradient.
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
@@ -754,12 +881,28 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({_size(target.shape)}) that is different to the input size "
                          f"({_size(input.shape)}) is deprecated. Please ensure they have the same size.")
+    weight_shape = None if weight is None else _bce_weight_shape(target, weight)
+    _check_not_differentiable(weight, "weight", "binary_cross_entropy")
+    x, y = input._data, target._data
+    if y.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_type_name(input)}'")
+    if np.any(~((x >= 0) & (x <= 1))):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if np.any(~((y >= 0) & (y <= 1))):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     w = None
     if weight is not None:
-        shape = np.broadcast_shapes(tuple(target.shape), tuple(weight.shape))
-        w = np.broadcast_to(weight._data, shape).astype(input._data.dtype)
+        _check_inplace_shape(x.shape, weight_shape)      # PyTorch's loss.mul_(weight)
+        w = np.broadcast_to(weight._data, x.shape).astype(x.dtype)
     loss = _BinaryCrossEntropy.apply(input, target, w)
     return _reduce(loss, reduction)
+
+
+def _into(t, like):
+    """``t`` as an in-place op on ``like`` stores it: in ``like``'s dtype."""
+    return t if t._data.dtype == like._data.dtype else t.to(like.dtype)
 
 
 @_node_name("BinaryCrossEntropyWithLogitsBackward0")
@@ -772,7 +915,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
     which equals :math:`-w_i [p_c y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))]`
     without overflow for large :math:`|x|`; ``pos_weight`` :math:`p_c` broadcasts
-    over the last (class) dimension.
+    over the last (class) dimension.  As PyTorch computes it (in place on ``1 - y``), the
+    loss has the target's dtype, and neither weight may broadcast the loss to a larger shape.
 
     Example:
         >>> import npgrad, npgrad.nn.functional as F
@@ -783,13 +927,25 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({_size(target.shape)}) must be the same as input size "
                          f"({_size(input.shape)})")
+    _check_not_differentiable(weight, "weight", "binary_cross_entropy_with_logits")
+    _check_not_differentiable(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{_type_name(input)}'")
     log_sig = E.LogSigmoid.apply(input)
     if pos_weight is not None:
-        _broadcast(pos_weight, target)
-        log_sig = log_sig * ((pos_weight - 1) * target + 1)
-    loss = (1 - target) * input - log_sig
+        log_weight = (pos_weight - 1) * target + 1
+        _check_inplace_shape(log_sig.shape, log_weight.shape)
+        log_sig = _into(log_sig * log_weight, log_sig)
+    if target._data.dtype == np.bool_:      # PyTorch's 1 - target
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"result type {_scalar_name(promote_types(target._data.dtype, input._data.dtype))} "
+                           f"can't be cast to the desired output type {_type_name(target)}")
+    loss = _into(_into((1 - target) * input, target) - log_sig, target)
     if weight is not None:
-        loss = loss * weight
+        _check_inplace_shape(loss.shape, weight.shape)
+        loss = _into(loss * weight, target)
     return _reduce(loss, reduction)
 
 
@@ -898,12 +1054,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                           "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
                           "major release.", stacklevel=2)
         red = "sum" if reduction == "batchmean" else _check_reduction(reduction)
+    if input._data.dtype.kind in "biu" or target._data.dtype.kind in "biu":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
         loss = xlogy(target, target) - target * input     # y log y is 0 at y = 0
     out = _reduce(loss, red)
-    if reduction == "batchmean" and size_average is None and reduce is None and input.ndim != 0:
+    if reduction == "batchmean" and input.ndim != 0:    # even with the legacy arguments, as PyTorch
         out = out / input.shape[0]
     return out
 
@@ -931,16 +1089,18 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * (input + eps).log()
     if full:
-        y = target._data
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stirling = y * np.log(y) - y + 0.5 * np.log(2 * math.pi * y)
-        stirling = np.where(y <= 1, 0.0, stirling)
+        # Stirling's term computed everywhere, then zeroed where y <= 1: as PyTorch's masked_fill, which still
+        # backpropagates 0 * log(y) there (NaN at y <= 0)
+        small = target._data <= 1
         if target.requires_grad:
-            big = _const(y > 1, target)
-            safe = where(target > 1, target, _const(np.full_like(y, 2.0), target))
-            loss = loss + (safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()) * big
+            with np.errstate(divide="ignore", invalid="ignore"):      # the masked places, silently as PyTorch
+                stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+            loss = loss + stirling.masked_fill(small, 0)
         else:
-            loss = loss + _const(stirling, loss)
+            y = target._data
+            with np.errstate(divide="ignore", invalid="ignore"):
+                stirling = y * np.log(y) - y + 0.5 * np.log(2 * math.pi * y)
+            loss = loss + _const(np.where(small, 0.0, stirling), loss)
     return _reduce(loss, reduction)
 
 
@@ -984,8 +1144,16 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = Tensor._wrap(np.full(input._data.shape, var, dtype=input._data.dtype))
-    elif bool(np.any(var._data < 0)):
-        raise ValueError("var has negative entry/entries")
+    else:
+        negative = var < 0       # a list fails here, with Python's message, as in PyTorch
+        if not isinstance(negative, Tensor):
+            raise TypeError(f"any() received an invalid combination of arguments - got "
+                            f"({type(negative).__name__}), but expected one of:\n"
+                            " * (Tensor input, *, Tensor out = None)\n"
+                            " * (Tensor input, tuple of ints dim = None, bool keepdim = False, *, Tensor out = None)\n"
+                            " * (Tensor input, int dim, bool keepdim = False, *, Tensor out = None)\n")
+        if bool(np.any(negative._data)):
+            raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
@@ -995,6 +1163,10 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
+    clamped = result_type(var, eps)     # PyTorch clamps in place: an integral var cannot hold a float eps
+    if _category(np.dtype(clamped).kind) > _category(var._data.dtype.kind):
+        raise RuntimeError(f"result type {_scalar_name(clamped)} can't be cast to the desired output type "
+                           f"{_C_NAMES.get(var._data.dtype.name, var._data.dtype.name)}")
     var = _ClampValue.apply(var, eps)
     diff = input - target
     loss = 0.5 * (var.log() + diff * diff / var)
@@ -1014,7 +1186,16 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         0.2201
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
-    loss = (-input * target).exp().log1p()
+    _check_not_differentiable(target, "target", "soft_margin_loss")
+    # PyTorch's neg_out(output, input).mul_(target).exp_().log1p_(): the loss has the input's shape and dtype
+    negative = -input
+    _check_inplace_shape(input.shape, target.shape)
+    if input._data.dtype.kind != "f":
+        promoted = promote_types(input._data.dtype, target._data.dtype)
+        promoted = promoted if promoted.kind == "f" else D.get_default_dtype().np     # exp_ of an integer
+        raise RuntimeError(f"result type {_scalar_name(promoted)} can't be cast to the desired output type "
+                           f"{_type_name(input)}")
+    loss = _into(negative * target, input).exp().log1p()
     return _reduce(loss, reduction)
 
 
@@ -1187,7 +1368,12 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
         0.45
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
-    zeros = _const(np.zeros(np.broadcast_shapes(tuple(input.shape), tuple(target.shape))), input)
+    if input._data.dtype == np.bool_:       # PyTorch's margin - input, on a tensor like the input
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if input._data.dtype.kind != "f":
+        margin = int(margin)        # filled into a tensor like the input: an integral input truncates the margin
+    zeros = _const(np.zeros(broadcast_shape(tuple(target.shape), tuple(input.shape))), input)
     margin_part = where(target != 1, (margin - input).clamp_min(0), zeros)
     self_part = where(target != -1, input, zeros)
     return _reduce(margin_part + self_part, reduction)
@@ -1246,6 +1432,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     _check_triplet_dims(anchor, positive, negative)
+    if isinstance(p, Tensor):       # PyTorch reads a one-element tensor as the number
+        p = p.item()
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -1283,8 +1471,19 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     d_pos = distance(anchor, positive)
     d_neg = distance(anchor, negative)
     if swap:
-        d_neg = d_neg.minimum(distance(positive, negative))
-    loss = (margin + d_pos - d_neg).clamp_min(0)
+        d_swap = distance(positive, negative)
+        for argument, position, value in (("input", 1, d_neg), ("other", 2, d_swap)):
+            if not isinstance(value, Tensor):
+                raise TypeError(f"minimum(): argument '{argument}' (position {position}) must be Tensor, not "
+                                f"{type(value).__name__}")
+        d_neg = d_neg.minimum(d_swap)
+    excess = margin + d_pos - d_neg
+    if not isinstance(excess, Tensor):      # a distance that gave a number: PyTorch's torch.clamp_min refuses it
+        raise TypeError(f"clamp_min() received an invalid combination of arguments - got "
+                        f"({type(excess).__name__}, int), but expected one of:\n"
+                        " * (Tensor input, Tensor min, *, Tensor out = None)\n"
+                        " * (Tensor input, Number min, *, Tensor out = None)\n")
+    loss = excess.clamp_min(0)
     return _reduce(loss, reduction)
 
 
