@@ -382,6 +382,19 @@ CASES = [
     ("gaussian float var",
      "x = torch.tensor([1., 0.5], requires_grad=True); out = F.gaussian_nll_loss(x, torch.zeros(2), 2.0);"
      "params = [x]"),
+    # ------------------------------------------------------------------ second derivatives through a division
+    ("cosine_embedding zero vectors",
+     "a = torch.zeros(2, 3, requires_grad=True); b = torch.zeros(2, 3, requires_grad=True);"
+     "out = F.cosine_embedding_loss(a, b, torch.tensor([1., -1.]), margin=-0.5); params = [a, b]"),
+    ("gaussian var inf",
+     "x = torch.tensor([0.5, 1.], requires_grad=True); v = torch.tensor([math.inf, 1.], requires_grad=True);"
+     "out = F.gaussian_nll_loss(x, torch.zeros(2), v, reduction='sum'); params = [x, v]"),
+    ("gaussian var large float32",
+     "x = torch.tensor([0.5, 1.], requires_grad=True); v = torch.tensor([1e20, 1.], requires_grad=True);"
+     "out = F.gaussian_nll_loss(x, torch.zeros(2), v, reduction='sum'); params = [x, v]"),
+    # ------------------------------------------------------------------ a bool operand of a subtraction
+    ("l1 bool target", "out = F.l1_loss(torch.tensor([1., 2.]), torch.tensor([True, False]))"),
+    ("mse bool input", "out = F.mse_loss(torch.tensor([True, False]), torch.tensor([1., 2.]))"),
 ]
 
 _CASES = {name: code for name, code in CASES}

@@ -149,7 +149,7 @@ class Div(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         ga = g / b if ctx.needs_input_grad[0] else None
-        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        gb = -g * ((a / b) / b) if ctx.needs_input_grad[1] else None     # PyTorch's order: b * b may overflow
         return ga, gb
 
     @staticmethod
@@ -157,7 +157,7 @@ class Div(Function):
         a, b = ctx.saved_tensors
         b = saved.input(1, b)
         ga = g / b if ctx.needs_input_grad[0] else None
-        gb = -g * saved.input(0, a) / (b * b) if ctx.needs_input_grad[1] else None
+        gb = -g * ((saved.input(0, a) / b) / b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
