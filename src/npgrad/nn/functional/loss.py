@@ -820,28 +820,9 @@ class _BinaryCrossEntropyGrad(Function):
         return (out if w is None else out * w).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, gg):
-        g, x, y, w = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        d_g = d_x = d_y = None
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if need[0]:
-                d_g = (x - y) / ((x + _BCE_EPS) * (1 - x + _BCE_EPS)) * gg
-                d_g = d_g if w is None else d_g * w
-            if need[1]:
-                d_x = (x * x - 2 * x * y + y) / ((x + _BCE_EPS) ** 2 * (1 - x + _BCE_EPS) ** 2) * (gg * g)
-                d_x = d_x if w is None else d_x * w
-            if need[2]:
-                d_y = -gg * g if w is None else -gg * g * w
-                d_y = d_y / np.maximum((1 - x) * x, _BCE_EPS)
-        return d_g, d_x, d_y, None
-
-    @staticmethod
-    def graph_backward(ctx, saved, gg):
-        g_array, x_array, y_array, w = ctx.saved_tensors
-        g, x, y = saved.input(0, g_array), saved.input(1, x_array), saved.input(2, y_array)
-        w = None if w is None else Tensor._wrap(w)
-        need = ctx.needs_input_grad
+    def _derivatives(need, gg, g, x, y, w, clamp_min):
+        """The derivatives for ``g``, ``x`` and ``y``, on arrays (backward) or on recorded Tensors
+        (graph_backward); ``clamp_min`` clamps without a gradient, as PyTorch."""
         d_g = d_x = d_y = None
         if need[0]:
             d_g = (x - y) / ((x + _BCE_EPS) * (1 - x + _BCE_EPS)) * gg
@@ -851,8 +832,21 @@ class _BinaryCrossEntropyGrad(Function):
             d_x = d_x if w is None else d_x * w
         if need[2]:
             d_y = -gg * g if w is None else -gg * g * w
-            d_y = d_y / _ClampValue.apply((1 - x) * x, _BCE_EPS)      # clamped without a gradient, as PyTorch
+            d_y = d_y / clamp_min((1 - x) * x, _BCE_EPS)
         return d_g, d_x, d_y, None
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x, y, w = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _BinaryCrossEntropyGrad._derivatives(ctx.needs_input_grad, gg, g, x, y, w, np.maximum)
+
+    @staticmethod
+    def graph_backward(ctx, saved, gg):
+        g_array, x_array, y_array, w = ctx.saved_tensors
+        g, x, y = saved.input(0, g_array), saved.input(1, x_array), saved.input(2, y_array)
+        w = None if w is None else Tensor._wrap(w)
+        return _BinaryCrossEntropyGrad._derivatives(ctx.needs_input_grad, gg, g, x, y, w, _ClampValue.apply)
 
 
 def _bce_weight_shape(target, weight):
