@@ -34,6 +34,8 @@ import warnings
 import numpy as np
 
 from ...autograd.function import ArrayFunction as Function
+from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.versions import Deferred
 from ...ops import elementwise as E
 from ...ops.math import xlogy
 from ...tensor import Tensor, _labelled, where
@@ -432,8 +434,15 @@ class _FusedCrossEntropy(Function):
     """Cross-entropy whose forward also writes the gradient (``npgrad.kernels.cross_entropy``).
 
     ``logits`` is ``(R, C)`` or ``(N, C, D)``.  The gradient computed in forward is
-    handed to the first backward; a later backward (``retain_graph=True``)
-    recomputes it from the saved logits.
+    handed to the first backward; a later backward (``retain_graph=True``) or a
+    recorded one (``create_graph=True``) computes it again from the logits.
+
+    PyTorch's node keeps log_softmax's output, not the logits, so modifying the
+    logits in place after the loss is no error there, and none here for the first
+    backward, which does not read them. The later passes do: they refuse logits
+    modified since the forward (copying them at every forward would cost a pass
+    over the logits). The target and the weight are checked before any backward,
+    as PyTorch's node checks the ones it keeps.
     """
 
     @staticmethod
@@ -446,9 +455,23 @@ class _FusedCrossEntropy(Function):
                                                       reduction, want_grad=want)
         if want:
             ctx.grad = grad
-            ctx.saved = (logits, target, weight, ignore_index, label_smoothing, reduction)
+            ctx.logits = Deferred(logits)
+            ctx.saved = (target, weight, ignore_index, label_smoothing, reduction)
             ctx.grads_owned = True      # backward hands over a fresh array nobody else holds
         return out
+
+    @staticmethod
+    def _recomputed_from(ctx):
+        """What forward kept, for computing the gradient again: the logits, unless modified since."""
+        changed = ctx.logits.check()
+        if changed is not None:
+            array, seen, now = changed
+            raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
+                               f"inplace operation: [{Tensor._wrap(array).type()} {list(array.shape)}], the input "
+                               f"of cross_entropy, is at version {now}; expected version {seen} instead. "
+                               "cross_entropy reads its input again for a second backward pass (retain_graph=True) "
+                               "or a recorded one (create_graph=True): modify a clone of the input instead.")
+        return (ctx.logits.array,) + ctx.saved
 
     @staticmethod
     def backward(ctx, g):
@@ -457,9 +480,7 @@ class _FusedCrossEntropy(Function):
         grad = ctx.grad
         ctx.grad = None
         if grad is None:
-            logits, target, weight, ignore_index, label_smoothing, reduction = ctx.saved
-            _, grad, _ = cross_entropy_forward_backward(logits, target, weight, ignore_index, label_smoothing,
-                                                        reduction, want_grad=True)
+            _, grad, _ = cross_entropy_forward_backward(*_FusedCrossEntropy._recomputed_from(ctx), want_grad=True)
         g = np.asarray(g, dtype=grad.dtype)
         if g.ndim == 0:
             if g != 1:
@@ -480,11 +501,11 @@ class _FusedCrossEntropy(Function):
 
         for the positions whose target is not ignored, divided by the total weight for 'mean'.
         """
-        logits, target, weight, ignore_index, label_smoothing, reduction = ctx.saved
+        logits, target, weight, ignore_index, label_smoothing, reduction = _FusedCrossEntropy._recomputed_from(ctx)
         n_classes = logits.shape[1]
         valid = target != ignore_index
         t = np.where(valid, target, 0)
-        w = np.ones(n_classes, logits.dtype) if weight is None else weight
+        w = np.ones(n_classes, logits.dtype) if weight is None else weight.astype(logits.dtype, copy=False)
         class_axis = [1, n_classes] + [1] * (logits.ndim - 2)
         onehot = np.moveaxis(np.eye(n_classes, dtype=logits.dtype)[t], -1, 1)      # like the logits
         w_target = np.expand_dims(w[t] * valid, 1)
@@ -548,6 +569,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     n_classes = _check_index_target(input, target, weight)
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument 'weight'. "
+                           "This input cannot have requires_grad True.")
     t = np.ascontiguousarray(target._data, dtype=np.int64)
     _check_bounds(t, n_classes, ignore_index)
     smoothing = float(label_smoothing) if label_smoothing > 0 else 0.0
@@ -561,8 +585,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     else:
         n, depth = input.shape[0], int(np.prod(input.shape[2:]))
         logits, rows = input.reshape(n, n_classes, depth), t.reshape(n, depth)
-    w = None if weight is None else weight._data.astype(input._data.dtype)
-    out = _FusedCrossEntropy.apply(logits, rows, w, int(ignore_index), smoothing, reduction)
+    # the weight is kept as it is (not a cast copy): an in-place change of it is refused, as in PyTorch
+    out = _FusedCrossEntropy.apply(logits, rows, weight, int(ignore_index), smoothing, reduction)
     if reduction == "none":
         out = out.reshape(tuple(target.shape) if input.ndim != 1 else ())
     if out._node is not None:     # PyTorch's node: its NLL loss's (or the smoothing's sum)
@@ -734,7 +758,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
     logp_t = input.log_softmax(class_dim).gather(class_dim, Tensor._wrap(np.expand_dims(safe, class_dim)))
     logp_t = logp_t.squeeze(class_dim)
     w = np.ones(n_classes) if alpha is None else alpha._data.astype(np.float64)
-    w_t = w[safe] * valid
+    w_t = np.where(valid, w[safe], 0.0)       # an ignored target weighs 0, even under an infinite alpha
     focus = (1 - logp_t.exp()) ** gamma if gamma != 0 else 1.0
     loss = -focus * logp_t * _const(w_t, input)
     if reduction == "none":
