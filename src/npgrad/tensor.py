@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _layout, memory
+from .autograd.function import quietly
 from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled, no_grad
 from .autograd.versions import alias as _alias_memory, bump as _bump_version, modified as _versions_modified
 
@@ -237,10 +238,16 @@ def _as_operand(x, dt, checked=False):
             x %= 1 << bits
             if dt.kind == "i" and x >= 1 << (bits - 1):
                 x -= 1 << bits
-    if dt.kind == "f" and dt.itemsize == 2:
-        with np.errstate(over="ignore"):  # beyond half's range: inf, as PyTorch gives
-            return np.asarray(x, dtype=dt)
+    if dt.kind == "f" and dt.itemsize < 8 and not abs(x) <= 65504.0:      # past half's largest number
+        return quietly(np.asarray, x, dtype=dt)     # beyond the type's range: inf, as PyTorch gives
     return np.asarray(x, dtype=dt)
+
+
+def _fill_number(value, dt):
+    """A Python number written into a tensor of NumPy type ``dt`` (``full``, ``fill_``, ``masked_fill``,
+    ``x[i] = v``) as PyTorch converts it, with its error for a number the type cannot hold (1e300 in float32,
+    NaN in int64); any other value as it is."""
+    return _as_operand(value, dt, checked=True) if isinstance(value, (int, float)) else value
 
 
 def _binary(fn, a, b, **kw):
@@ -982,10 +989,12 @@ class Tensor:
         return Tensor._wrap(np.isfinite(self._data))
 
     def sign(self):
-        return _labelled(_zero_grad_op(self, _sign), True, "SignBackward0")
+        from .ops.elementwise import sgn
+        return _labelled(_zero_grad_op(self, sgn), True, "SignBackward0")
 
     def sgn(self):
-        return _labelled(_zero_grad_op(self, _sign), True, "SgnBackward0")
+        from .ops.elementwise import sgn
+        return _labelled(_zero_grad_op(self, sgn), True, "SgnBackward0")
 
     def floor(self):
         return _labelled(_zero_grad_op(self, np.floor), True, "FloorBackward0")
@@ -1184,6 +1193,7 @@ class Tensor:
                 raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                    f"with {value.ndim} dimension(s).")
             return _labelled(MaskedFill.apply(self, m, value.to(self.dtype)), True, "MaskedFillBackward1")
+        value = _fill_number(value, self._data.dtype)
         return MaskedFill.apply(self, m, value)
 
     def masked_select(self, mask):
@@ -1744,6 +1754,7 @@ class Tensor:
             _check_inference_write()
         items = tuple(idx) if isinstance(idx, tuple) or _sequence_as_tuple(idx) else (idx,)
         _check_mask_fill(_setitem_tensors(items), value)
+        value = _fill_number(value, self._data.dtype)
         idx = _index_arg(idx, self)
         if is_grad_enabled() and self.requires_grad and self.is_leaf:
             raise RuntimeError(f"a {'view of a ' if _is_view_index(idx, self) else ''}leaf Variable that requires "
@@ -1888,7 +1899,7 @@ class Tensor:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(data.shape)}")
             data = np.broadcast_to(data, self._data.shape)
-        np.copyto(self._data, data, casting="unsafe")
+        quietly(np.copyto, self._data, data, casting="unsafe")     # float64 beyond float32's range: inf
         _bump_version(self._data)
         if isinstance(out, Tensor) and out.requires_grad:
             self._requires_grad = True
@@ -2034,7 +2045,8 @@ class Tensor:
                                f"{list(shape)}")
         if is_grad_enabled() and (self.requires_grad or src.requires_grad):
             return _labelled(self._apply_inplace((_overwrite, src)), True, "CopyBackwards")
-        np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
+        # NaN and values beyond the type's range convert as C casts do, silently, as in PyTorch
+        quietly(np.copyto, self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
         _bump_version(self._data)
         return self
 
@@ -2049,6 +2061,7 @@ class Tensor:
         if isinstance(value, Tensor) and value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
                                "dimensions.")
+        value = _fill_number(value, self._data.dtype)
         if is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad):
             out = self._apply_inplace((lambda s, v: _overwrite(s, v if isinstance(v, Tensor) else
                                                                 Tensor._wrap(np.asarray(v, s._data.dtype))), value))
@@ -3597,14 +3610,6 @@ def _zero_grad_op(t, fn):
     return Tensor._wrap(np.asarray(fn(t._data)))
 
 
-def _sign(a):
-    """PyTorch's sign: 0 for NaN (NumPy's is NaN)."""
-    out = np.sign(a)
-    if out.dtype.kind == "f":
-        out = np.where(np.isnan(a), out.dtype.type(0), out)
-    return out
-
-
 def _labelled(out, when, label):
     """``out`` with its node named as PyTorch names it for this form of the call (``SumBackward1`` ...)."""
     if when and out._node is not None:
@@ -4039,7 +4044,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     target = None if dtype is None else D.as_dtype(dtype).np
     if isinstance(data, (Tensor, np.ndarray)):
-        arr = np.array(_to_array(data), dtype=target)
+        arr = quietly(np.array, _to_array(data), dtype=target)     # converted as C casts do, silently
     else:
         if _is_sequence(data) and not isinstance(data, (list, tuple)):
             data = list(data)
@@ -4074,7 +4079,7 @@ def _python_to_array(data, target):
         if unusual:
             arr = np.array(_to_array(data), dtype=np.float64)
         if target is None:
-            return arr.astype(inferred, copy=False)
+            return quietly(arr.astype, inferred, copy=False)    # 1e300 as float32 is inf, as in PyTorch
     if target is None:
         return arr
     return _checked_cast(arr, target)
@@ -4215,8 +4220,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             dtype = D.bool_
         elif isinstance(fill_value, numbers.Integral):
             dtype = D.int64
+    dt = _dt(dtype)
     return Tensor._wrap(np.full(_size_arg((size,) if isinstance(size, int) else (tuple(size),)),
-                                fill_value, dtype=_dt(dtype)), requires_grad)
+                                _fill_number(fill_value, dt), dtype=dt), requires_grad)
 
 
 def _like_dtype(t, dtype):

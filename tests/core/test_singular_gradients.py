@@ -124,6 +124,21 @@ CASES = [
  ("torch.special.ndtri(x)", [0., 0.5]),
  ("torch.special.log_ndtr(x)", [-40., 0.]),
  ("torch.special.erfcx(x)", [0., 30.]),
+ # |x|' = sgn(x), and sgn(NaN) = 0: no NaN gradient from a NaN input or an inf - inf difference
+ ("x.abs()", [math.nan, 0., -1.]),
+ ("F.l1_loss(x, y, reduction='sum')", [math.nan, math.inf, 1.], [0., math.inf, math.nan]),
+ ("F.l1_loss(x, y)", [math.inf, -math.inf], [math.inf, -math.inf]),
+ ("F.smooth_l1_loss(x, y, beta=0.0, reduction='sum')", [math.nan, math.inf, 1.], [0., math.inf, math.nan]),
+ ("F.smooth_l1_loss(x, y, reduction='sum')", [math.nan, math.inf, 1.], [0., math.inf, math.nan]),
+ ("F.huber_loss(x, y, reduction='sum')", [math.nan, math.inf, 1.], [0., math.inf, math.nan]),
+ ("x.norm(p=1)", [math.nan, 1.]),
+ ("x.norm(p=0.5)", [math.nan, 1.]),
+ ("x.norm(p=1.5)", [math.nan, 1.]),
+ ("x.norm(p=3)", [math.nan, 1.]),
+ ("torch.linalg.vector_norm(x, ord=float('inf'))", [math.nan, 1.]),
+ ("torch.dist(x, y, p=1)", [math.nan, 1.], [0., 1.]),
+ ("F.pairwise_distance(x, y, p=1)", [[math.nan, 1.]], [[0., 1.]]),
+ ("torch.cdist(x, y, p=1)", [[math.nan, 1.]], [[0., 1.]]),     # NaN here: torch's cdist kernel is not sgn
 ]
 
 
@@ -157,3 +172,24 @@ def test_piecewise_constant_ops_keep_infinities():
 def test_degenerate_variance_warns_as_torch():
     with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
         npgrad.tensor([1.0]).var()
+
+
+@pytest.mark.parametrize("expr", ["x.abs()", "F.l1_loss(x, y, reduction='sum')",
+                                  "F.smooth_l1_loss(x, y, beta=0.0, reduction='sum')"])
+def test_abs_double_backward_at_nan_as_torch(expr):
+    def run(L):
+        F = L.nn.functional
+        x = L.tensor([math.nan, math.inf, 0., -2.], dtype=L.float64, requires_grad=True)
+        y = L.tensor([0., math.inf, 1., math.nan], dtype=L.float64, requires_grad=True)
+        out = eval(expr, {"F": F, "x": x, "y": y}).sum()
+        g = L.autograd.grad(out, [x, y], create_graph=True, allow_unused=True)
+        g = [t for t in g if t is not None]
+        w = L.tensor([1., 2., 3., 4.], dtype=L.float64)
+        h = L.autograd.grad(sum((t * w).sum() for t in g), [x, y], allow_unused=True)
+        return [t.detach().numpy() for t in g] + [np.zeros(4) if t is None else (t + 0).numpy() for t in h]
+
+    expected = golden(f"double backward of {expr}", lambda: run(torch))
+    actual = run(npgrad)
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        np.testing.assert_array_equal(a, e, err_msg=expr)

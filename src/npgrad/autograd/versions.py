@@ -29,7 +29,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["bump", "version", "note", "modified", "alias"]
+__all__ = ["bump", "version", "note", "modified", "alias", "Deferred"]
 
 _counters: dict = {}   # id(owner array) -> [weakref to it, count]
 _writes = [0]          # in-place writes so far, all memory together
@@ -93,9 +93,28 @@ def alias(a: np.ndarray, version: int = 0) -> np.ndarray:
     return out
 
 
+class Deferred:
+    """An array a context keeps for a later use only (an op that reads an input again for a second backward
+    pass, not for the first): the engine does not check it before backward, the op checks it where it reads it.
+
+    ``check()`` gives ``(array, version at record, version now)`` if it was written since, else None.
+    """
+
+    __slots__ = ("array", "recorded")
+
+    def __init__(self, array):
+        self.array = array
+        self.recorded = version(array)
+
+    def check(self):
+        now = version(self.array)
+        return None if now == self.recorded else (self.array, self.recorded, now)
+
+
 def _held_arrays(ctx):
     """The arrays ``ctx`` holds, and the memory of the Tensors a user's Function saved with
-    ``ctx.save_for_backward`` (PyTorch checks those, not Tensors kept as other attributes)."""
+    ``ctx.save_for_backward`` (PyTorch checks those, not Tensors kept as other attributes); not the
+    arrays it keeps as :class:`Deferred`."""
     for name, value in vars(ctx).items():
         if isinstance(value, np.ndarray):
             yield value

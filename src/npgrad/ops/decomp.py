@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
+from .elementwise import sgn
 
 
 class LinAlgError(RuntimeError):
@@ -1176,18 +1177,18 @@ class LinalgVectorNorm(Function):
             if p == 0:
                 return None, None, None, None    # PyTorch: no gradient at all
             if p == 1:
-                out = np.sign(x) * g
+                out = sgn(x) * g
             elif p == 2:
                 out = g * np.where(y == 0, 0, x / y)
             elif np.isinf(p):
                 a = np.abs(x)
                 mask = (a == y) | np.isnan(a)
-                out = np.sign(x) * (g / mask.sum(axis=dims, keepdims=True) * mask)
+                out = sgn(x) * (g / mask.sum(axis=dims, keepdims=True) * mask)
             elif p < 1:
-                scaled = np.where(x == 0, 0, np.sign(x) * np.power(np.abs(x), p - 1))
+                scaled = np.where(x == 0, 0, sgn(x) * np.power(np.abs(x), p - 1))
                 out = scaled * g * np.power(y, 1 - p)
             else:
-                scaled = np.sign(x) * np.power(np.abs(x), p - 1) if p < 2 else x * np.power(np.abs(x), p - 2)
+                scaled = sgn(x) * np.power(np.abs(x), p - 1) if p < 2 else x * np.power(np.abs(x), p - 2)
                 out = scaled * np.where(y == 0, 0, g / np.power(y, p - 1))
         return out.astype(x.dtype, copy=False), None, None, None
 
@@ -1203,7 +1204,7 @@ class LinalgVectorNorm(Function):
         x = saved.input(0, x_array)
         y = saved.output(0, y_array.reshape(g.shape)).reshape(y_array.shape)
         g = g.reshape(y_array.shape)
-        sign = np.sign(x_array)
+        sign = sgn(x_array)
         if p == 1:
             return g * sign, None, None, None
         if p == 2:      # PyTorch's order: g times the masked x / y (so d/dg is finite where y = 0)

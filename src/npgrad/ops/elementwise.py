@@ -1,4 +1,8 @@
-"""Elementwise primitives: arithmetic, math functions and activations."""
+"""Elementwise primitives: arithmetic, math functions and activations.
+
+Their forwards run inside :meth:`ArrayFunction.apply` and their backwards inside a backward pass, both with
+NumPy's floating-point warnings off: ``x / 0``, ``log(0)`` or an overflow give inf and NaN silently, as in
+PyTorch."""
 from __future__ import annotations
 
 import math
@@ -142,8 +146,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is inf or nan, silently as in PyTorch
-            return np.true_divide(a, b, out=memory.like(a, b))
+        return np.true_divide(a, b, out=memory.like(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -180,8 +183,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, y):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.power(x, y)
+        out = np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -197,9 +199,8 @@ class Pow(Function):
             else:   # PyTorch's select: exactly 0 where the exponent is 0 (0 ** 0 included)
                 gx = np.where(y == 0, np.zeros((), np.result_type(g, x, y)), g * y * np.power(x, y - 1))
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gy = np.where((x == 0) & (np.asarray(y) >= 0), np.zeros((), np.result_type(g, out)),
-                              g * out * np.log(x))
+            gy = np.where((x == 0) & (np.asarray(y) >= 0), np.zeros((), np.result_type(g, out)),
+                          g * out * np.log(x))
         return gx, gy
 
     @staticmethod
@@ -222,8 +223,7 @@ class Pow(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = np.exp(x, out=memory.like(x))
+        y = np.exp(x, out=memory.like(x))
         ctx.save_for_backward(y)
         return y
 
@@ -260,14 +260,12 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x)
+        return np.log(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / x
+        return g / x
 
     @staticmethod
     def graph_backward(ctx, saved, g):
@@ -279,8 +277,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(x)
+        return np.log1p(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -313,16 +310,14 @@ class PiecewiseConstant(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
-            y = np.sqrt(x)
+        y = np.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (2 * y)
+        return g / (2 * y)
 
     @staticmethod
     def graph_backward(ctx, saved, g):
@@ -330,7 +325,17 @@ class Sqrt(Function):
         return g / (2 * saved.output(0, y))
 
 
+def sgn(a):
+    """PyTorch's sign of an array: -1, 0 or 1, and 0 for NaN (NumPy's is NaN)."""
+    out = np.sign(a)
+    if out.dtype.kind == "f":
+        out = np.where(np.isnan(a), out.dtype.type(0), out)
+    return out
+
+
 class Abs(Function):
+    r"""|x|, whose gradient is PyTorch's :math:`g \cdot \operatorname{sgn}(x)`: 0 at 0 and at NaN."""
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -339,12 +344,12 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * np.sign(x)
+        return g * sgn(x)
 
     @staticmethod
     def graph_backward(ctx, saved, g):
         (x,) = ctx.saved_tensors
-        return _keep(np.ones(x.shape, bool), g * np.sign(x), saved.input(0, x))
+        return _keep(np.ones(x.shape, bool), g * sgn(x), saved.input(0, x))
 
 
 class Sin(Function):

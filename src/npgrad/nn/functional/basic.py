@@ -810,9 +810,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     idx = _raw(input)
     if max_norm is not None:
         rows = np.unique(idx)
-        norms = np.linalg.norm(weight._data[rows], ord=norm_type, axis=1)
-        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight._data[rows] *= scale[:, None].astype(weight._data.dtype)
+        with np.errstate(all="ignore"):     # an infinite row becomes NaN (inf * 0), silently as in PyTorch
+            norms = np.linalg.norm(weight._data[rows], ord=norm_type, axis=1)
+            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight._data[rows] *= scale[:, None].astype(weight._data.dtype)
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     if idx.dtype not in (np.int64, np.int32):

@@ -38,6 +38,7 @@ import numpy as np
 from ... import _dtype as D
 from ...autograd.function import ArrayFunction as Function
 from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.versions import Deferred
 from ...functions import broadcast_shapes
 from ...ops import elementwise as E
 from ...ops.math import xlogy
@@ -609,8 +610,15 @@ class _FusedCrossEntropy(Function):
     """Cross-entropy whose forward also writes the gradient (``npgrad.kernels.cross_entropy``).
 
     ``logits`` is ``(R, C)`` or ``(N, C, D)``.  The gradient computed in forward is
-    handed to the first backward; a later backward (``retain_graph=True``)
-    recomputes it from the saved logits.
+    handed to the first backward; a later backward (``retain_graph=True``) or a
+    recorded one (``create_graph=True``) computes it again from the logits.
+
+    PyTorch's node keeps log_softmax's output, not the logits, so modifying the
+    logits in place after the loss is no error there, and none here for the first
+    backward, which does not read them. The later passes do: they refuse logits
+    modified since the forward (copying them at every forward would cost a pass
+    over the logits). The target and the weight are checked before any backward,
+    as PyTorch's node checks the ones it keeps.
     """
 
     @staticmethod
@@ -623,9 +631,23 @@ class _FusedCrossEntropy(Function):
                                                       reduction, want_grad=want)
         if want:
             ctx.grad = grad
-            ctx.saved = (logits, target, weight, ignore_index, label_smoothing, reduction)
+            ctx.logits = Deferred(logits)
+            ctx.saved = (target, weight, ignore_index, label_smoothing, reduction)
             ctx.grads_owned = True      # backward hands over a fresh array nobody else holds
         return out
+
+    @staticmethod
+    def _recomputed_from(ctx):
+        """What forward kept, for computing the gradient again: the logits, unless modified since."""
+        changed = ctx.logits.check()
+        if changed is not None:
+            array, seen, now = changed
+            raise RuntimeError("one of the variables needed for gradient computation has been modified by an "
+                               f"inplace operation: [{Tensor._wrap(array).type()} {list(array.shape)}], the input "
+                               f"of cross_entropy, is at version {now}; expected version {seen} instead. "
+                               "cross_entropy reads its input again for a second backward pass (retain_graph=True) "
+                               "or a recorded one (create_graph=True): modify a clone of the input instead.")
+        return (ctx.logits.array,) + ctx.saved
 
     @staticmethod
     def backward(ctx, g):
@@ -634,9 +656,7 @@ class _FusedCrossEntropy(Function):
         grad = ctx.grad
         ctx.grad = None
         if grad is None:
-            logits, target, weight, ignore_index, label_smoothing, reduction = ctx.saved
-            _, grad, _ = cross_entropy_forward_backward(logits, target, weight, ignore_index, label_smoothing,
-                                                        reduction, want_grad=True)
+            _, grad, _ = cross_entropy_forward_backward(*_FusedCrossEntropy._recomputed_from(ctx), want_grad=True)
         g = np.asarray(g, dtype=grad.dtype)
         if g.ndim == 0:
             if g != 1:
@@ -657,19 +677,20 @@ class _FusedCrossEntropy(Function):
 
         for the positions whose target is not ignored, divided by the total weight for 'mean'.
         """
-        logits, target, weight, ignore_index, label_smoothing, reduction = ctx.saved
+        logits, target, weight, ignore_index, label_smoothing, reduction = _FusedCrossEntropy._recomputed_from(ctx)
         n_classes = logits.shape[1]
         valid = target != ignore_index
         t = np.where(valid, target, 0)
-        w = np.ones(n_classes, logits.dtype) if weight is None else weight
+        w = np.ones(n_classes, logits.dtype) if weight is None else weight.astype(logits.dtype, copy=False)
         class_axis = [1, n_classes] + [1] * (logits.ndim - 2)
         onehot = np.moveaxis(np.eye(n_classes, dtype=logits.dtype)[t], -1, 1)      # like the logits
-        w_target = np.expand_dims(w[t] * valid, 1)
+        w_t = np.where(valid, w[t], 0)          # an ignored position reads no weight
+        w_target = np.expand_dims(w_t, 1)
         q = (1 - label_smoothing) * w_target * onehot
         if label_smoothing > 0:
             q = q + (label_smoothing / n_classes) * np.expand_dims(valid, 1) * w.reshape(class_axis)
         if reduction == "mean":        # folded into q, so an ignored position keeps its 0 when the total is 0
-            total = (w[t] * valid).sum(dtype=np.float64)
+            total = w_t.sum(dtype=np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):
                 q = np.divide(q, total, out=np.zeros_like(q), where=q != 0)
         q = q.astype(logits.dtype, copy=False)
@@ -745,8 +766,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     else:
         n, depth = input.shape[0], int(np.prod(input.shape[2:]))
         logits, rows = input.reshape(n, n_classes, depth), t.reshape(n, depth)
-    w = None if weight is None else weight._data.astype(input._data.dtype)
-    out = _FusedCrossEntropy.apply(logits, rows, w, int(ignore_index), smoothing, reduction)
+    # the weight is kept as it is (not a cast copy): an in-place change of it is refused, as in PyTorch
+    out = _FusedCrossEntropy.apply(logits, rows, weight, int(ignore_index), smoothing, reduction)
     if reduction == "none":
         out = out.reshape(tuple(target.shape) if input.ndim != 1 else ())
     if out._node is not None:     # PyTorch's node: its NLL loss's (or the smoothing's sum)
@@ -1012,7 +1033,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
     # an ignored position reads 0, so nothing there (a -inf log-probability, a NaN weight) reaches the loss
     logp_t = where(Tensor._wrap(np.asarray(valid)), logp_t.squeeze(class_dim), _const(np.zeros(()), input))
     w = np.ones(n_classes) if alpha is None else alpha._data.astype(np.float64)
-    w_t = np.where(valid, w[safe], 0)
+    w_t = np.where(valid, w[safe], 0.0)
     focus = (1 - logp_t.exp()) ** gamma if gamma != 0 else 1.0
     loss = -focus * logp_t * _const(w_t, input)
     if reduction == "none":
