@@ -52,12 +52,7 @@ def _outcome(L, loss, edit):
     return x.grad.numpy()
 
 
-# nll_loss composes its gather from a copy of the target: an in-place change of the target goes unnoticed
-# (the gradient stays the forward's), where PyTorch's NllLossBackward0 checks the target it keeps
-_NLL_KEEPS_NO_TARGET = pytest.mark.xfail(strict=True, reason="nll_loss does not keep the target for the check")
-CASES = [pytest.param(loss, edit, marks=_NLL_KEEPS_NO_TARGET)
-         if edit == "target" and loss in ("half (composed)", "composed", "nll_loss(log_softmax)") else (loss, edit)
-         for loss in LOSSES for edit in EDITS]
+CASES = [(loss, edit) for loss in LOSSES for edit in EDITS]
 
 
 @pytest.mark.parametrize("loss,edit", CASES)

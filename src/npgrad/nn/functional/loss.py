@@ -483,7 +483,7 @@ class _NllLoss(Function):
         with np.errstate(invalid="ignore"):
             loss = np.where(valid, -picked * w_t, 0).astype(logp.dtype)
         total = w_t.sum()
-        ctx.save_for_backward(logp)        # as PyTorch's node, which holds its input
+        ctx.save_for_backward(logp, target, weight)      # as PyTorch's node, which holds them (for the checks)
         ctx.nll = (logp.shape, class_dim, valid, index, w_t, total, reduction)
         if reduction == "none":
             return loss
@@ -544,7 +544,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                                           ("weight", weight, "Tensor?"), None, ("ignore_index", ignore_index, "int")])
     ignore_index = int(ignore_index)
     n_classes = _check_index_target(input, target, weight)
-    t = target._data.astype(np.int64)
+    t = target._data.astype(np.int64, copy=False)     # the target itself, so that editing it later is noticed
     _check_bounds(t, n_classes, ignore_index)
     if input.ndim == 1:
         t = t.reshape(())             # a (1,) target of a (C,) input is one sample
