@@ -135,6 +135,30 @@ CASES = {
     "mvlgamma": (lambda L, a: L.mvlgamma(a, 1) * a + L.mvlgamma(a, 3), _uniform(2.0, 4.0, (3, 4), seed=31), True),
     **{f"polygamma_{n}": (lambda L, a, n=n: L.polygamma(n, a) * a, _uniform(0.5, 3.0, (6,), seed=32 + n), True)
        for n in range(4)},
+    "lgamma": (lambda L, a: L.lgamma(a) * a, _uniform(0.2, 6.0, (3, 4), seed=52), True),
+    "lgamma_negative": (lambda L, a: L.lgamma(a), _given([-2.5, -0.9, -3.7, 60.0]), True),
+    "lgamma_tiny_and_large": (lambda L, a: L.lgamma(a), _given([1e-8, -1e-8, 1e5, 1e15]), False),
+    "lgamma_poles": (lambda L, a: L.lgamma(a), _given([0.0, -1.0, -2.0, 1.0, 2.0]), False),
+    "gammaln": (lambda L, a: L.special.gammaln(a) * a, _uniform(0.5, 3.0, (5,), seed=53), True),
+    "digamma": (lambda L, a: L.digamma(a) * a, _uniform(0.2, 6.0, (3, 4), seed=54), True),
+    "digamma_negative": (lambda L, a: L.digamma(a), _given([-2.5, -0.9, -3.7, 60.0]), True),
+    "digamma_tiny_and_large": (lambda L, a: L.digamma(a), _given([1e-4, -1e-4, 1e5, 1e15]), False),
+    "digamma_poles": (lambda L, a: L.special.psi(a), _given([0.0, -1.0, -2.0, 1.0]), False),
+    "polygamma_1_negative": (lambda L, a: L.polygamma(1, a), _given([-2.5, -0.5, 1e-2, 50.0]), True),
+    "mvlgamma_large": (lambda L, a: L.special.multigammaln(a, 4), _given([1.6, 2.5, 40.0, 1e4]), True),
+    "i0": (lambda L, a: L.i0(a) * a, _normal((3, 4), seed=55), True),
+    "i0_special": (lambda L, a: L.special.i0(a), _given([0.0, -0.0, 1e-300, 30.0, -30.0, 3.75, -3.75]), True),
+    "i0e": (lambda L, a: L.special.i0e(a) * a, _normal((3, 4), seed=56), True),
+    "i0e_special": (lambda L, a: L.special.i0e(a), _given([0.0, -0.0, 1e-20, -1e-20, 8.0, -8.0, 1e3, -1e3]), False),
+    "i1": (lambda L, a: L.special.i1(a) * a, _normal((3, 4), seed=57), True),
+    "i1_special": (lambda L, a: L.special.i1(a), _given([0.0, -0.0, 1e-17, -1e-17, 2.3e-16, 30.0, -30.0, 8.0]),
+                   False),
+    "i1e": (lambda L, a: L.special.i1e(a) * a, _normal((3, 4), seed=58), True),
+    "i1e_special": (lambda L, a: L.special.i1e(a), _given([0.0, -0.0, 1e-17, -1e-17, 1e-6, 8.0, -8.0, 1e3, -1e3]),
+                    False),
+    "sinc": (lambda L, a: L.sinc(a) * a, _normal((3, 4), seed=59), True),
+    "sinc_special": (lambda L, a: L.special.sinc(a), _given([0.0, -0.0, 1e-170, -1e-170, 0.1, 1.0, -2.0, 0.5, 1e6]),
+                     False),
     "igamma": (lambda L, x: L.igamma(_tensor(L, A_GAMMA), x) * x, _uniform(0.5, 3.0, (3, 4), seed=36), True),
     "igammac": (lambda L, x: L.igammac(_tensor(L, A_GAMMA), x) * x, _uniform(0.5, 3.0, (3, 4), seed=37), True),
     "frexp": (lambda L, a: L.frexp(a * 3)[0] * a, _normal((3, 4), seed=38), True),
@@ -160,7 +184,8 @@ CASES = {
 }
 
 FLOAT32 = ["prod_one_zero", "cumprod_zeros", "scatter_reduce_prod", "scatter_reduce_mean", "logcumsumexp",
-           "mvlgamma", "polygamma_2", "igamma", "as_strided_overlapping", "masked_scatter", "diag_embed", "fmax"]
+           "mvlgamma", "polygamma_2", "igamma", "as_strided_overlapping", "masked_scatter", "diag_embed", "fmax",
+           "lgamma", "digamma", "i0", "i0e", "i1", "i1e", "sinc"]
 
 
 def _second_order(lib, name, dtype="float64"):
@@ -233,7 +258,8 @@ def _third_order(lib, name):
 
 
 @pytest.mark.parametrize("name", ["prod_two_zeros", "prod_dim_zeros", "cumprod_zeros", "cumprod", "polygamma_1",
-                                  "logcumsumexp_0d", "masked_select", "as_strided_overlapping"])
+                                  "logcumsumexp_0d", "masked_select", "as_strided_overlapping", "lgamma", "i0e",
+                                  "i1", "i1e", "sinc"])
 def test_third_order_matches_torch(name):
     ref = golden(f"third/{name}", lambda: _third_order(torch, name))
     got = _third_order(npgrad, name)

@@ -63,7 +63,7 @@ class _Unary(Function):
     records ``SinhBackward0``."""
 
     saves = "x"
-    recordable = False      # whether ``grad`` calls only what :class:`_OnTensors` provides (see below)
+    recordable = False      # whether ``grad`` calls only what :class:`_OnTensors` and :class:`_Special` provide
 
     @classmethod
     def forward(cls, ctx, x):
@@ -97,14 +97,46 @@ class _OnTensors:
     cos = staticmethod(lambda t: t.cos())
     sinh = staticmethod(lambda t: t.sinh())
     cosh = staticmethod(lambda t: t.cosh())
+    abs = staticmethod(lambda t: t.abs())
+    sign = staticmethod(lambda t: t.sign())
+
+    @staticmethod
+    def where(cond, a, b):
+        from .elementwise import Where
+
+        return Where.apply(_raw(cond), a, b)
+
+
+class _Special:
+    """The special functions the ``grad`` formulas call, on arrays: float32 is computed in float64 and rounded
+    once."""
+
+    digamma = staticmethod(lambda x: _in_float64(S.digamma, x))
+    trigamma = staticmethod(lambda x: _in_float64(S.trigamma, x))
+    i0 = staticmethod(lambda x: _in_float64(S.i0, x))
+    i1 = staticmethod(lambda x: _in_float64(S.i1, x))
+    i0e = staticmethod(lambda x: _in_float64(S.i0e, x))
+    i1e = staticmethod(lambda x: _in_float64(S.i1e, x))
+
+
+class _SpecialOnTensors:
+    """:class:`_Special` as the recorded ops, so that their derivatives are differentiable again."""
+
+    digamma = staticmethod(lambda t: Digamma.apply(t))
+    trigamma = staticmethod(lambda t: Polygamma.apply(t, 1))
+    i0 = staticmethod(lambda t: I0.apply(t))
+    i1 = staticmethod(lambda t: SpecialI1.apply(t))
+    i0e = staticmethod(lambda t: SpecialI0E.apply(t))
+    i1e = staticmethod(lambda t: SpecialI1E.apply(t))
 
 
 def _on_tensors(formula):
-    """``formula`` with ``np`` meaning :class:`_OnTensors`."""
+    """``formula`` with ``np`` meaning :class:`_OnTensors` and ``_Special`` :class:`_SpecialOnTensors`."""
     import types
 
-    return types.FunctionType(formula.__code__, {**formula.__globals__, "np": _OnTensors}, formula.__name__,
-                              formula.__defaults__, formula.__closure__)
+    names = {**formula.__globals__, "np": _OnTensors, "_Special": _SpecialOnTensors}
+    return types.FunctionType(formula.__code__, names, formula.__name__, formula.__defaults__, formula.__closure__)
+
 
 
 # --------------------------------------------------------------------------- trigonometric and hyperbolic
@@ -203,7 +235,8 @@ class Atanh(_Unary):
 
 class Sinc(_Unary):
     """Normalised sinc :math:`\\sin(\\pi x)/(\\pi x)`, 1 at 0, computed in the input's precision as PyTorch does;
-    :math:`d/dx = (\\pi x\\cos\\pi x - \\sin\\pi x)/(\\pi x^2)`, 0 at 0."""
+    :math:`d/dx = (\\pi x\\cos\\pi x - \\sin\\pi x)/(\\pi x^2)`, 0 where :math:`\\pi x^2` is 0 (also when it
+    underflows), PyTorch's formula."""
 
     @staticmethod
     def value(x):
@@ -212,9 +245,9 @@ class Sinc(_Unary):
 
     @staticmethod
     def grad(g, x):
-        px = x * x.dtype.type(math.pi)
-        d = (px * np.cos(px) - np.sin(px)) / (px * x)
-        return g * np.where(x == 0, x.dtype.type(0), d)
+        px = x * math.pi
+        pxx = x * x * math.pi
+        return np.where(pxx == 0, 0.0, g * (px * np.cos(px) - np.sin(px)) / pxx)
 
 
 # --------------------------------------------------------------------------- exponential, error and gamma functions
@@ -274,19 +307,17 @@ class Lgamma(_Unary):
 
     @staticmethod
     def grad(g, x):
-        return g * _in_float64(S.digamma, x)
+        return g * _Special.digamma(x)
 
 
 class Digamma(_Unary):
     """:math:`\\psi(x) = \\Gamma'(x)/\\Gamma(x)`; :math:`d/dx = \\psi'(x)`."""
 
-    @staticmethod
-    def value(x):
-        return _in_float64(S.digamma, x)
+    value = staticmethod(_Special.digamma)
 
     @staticmethod
     def grad(g, x):
-        return g * _in_float64(S.trigamma, x)
+        return g * _Special.trigamma(x)
 
 
 class Polygamma(Function):
@@ -334,13 +365,11 @@ class Mvlgamma(Function):
 class I0(_Unary):
     """Modified Bessel function :math:`I_0(x)`; :math:`d/dx = I_1(x)`."""
 
-    @staticmethod
-    def value(x):
-        return _in_float64(S.i0, x)
+    value = staticmethod(_Special.i0)
 
     @staticmethod
     def grad(g, x):
-        return g * _in_float64(S.i1, x)
+        return g * _Special.i1(x)
 
 
 class SpecialI0E(_Unary):
@@ -348,20 +377,19 @@ class SpecialI0E(_Unary):
 
     saves = "xy"
 
-    @staticmethod
-    def value(x):
-        return _in_float64(S.i0e, x)
+    value = staticmethod(_Special.i0e)
 
     @staticmethod
     def grad(g, x, y):
-        return g * (_in_float64(S.i1e, x) - np.sign(x) * y)
+        return g * (_Special.i1e(x) - np.sign(x) * y)
 
 
-def _safe_away_from_zero(x):
-    """``x`` with the entries of magnitude up to the dtype's epsilon replaced by epsilon, and that mask."""
-    eps = np.finfo(x.dtype).eps
-    not_tiny = np.abs(x) > eps
-    return np.where(not_tiny, x, x.dtype.type(eps)), not_tiny
+def _safe_away_from_zero(x, ops):
+    """``x`` with the entries of magnitude up to the dtype's epsilon replaced by epsilon, and that mask (``ops``:
+    NumPy, or :class:`_OnTensors` in a recorded formula)."""
+    eps = np.finfo(_raw(x).dtype).eps
+    not_tiny = ops.abs(x) > eps
+    return ops.where(not_tiny, x, eps), not_tiny
 
 
 class SpecialI1(_Unary):
@@ -369,15 +397,12 @@ class SpecialI1(_Unary):
 
     saves = "xy"
 
-    @staticmethod
-    def value(x):
-        return _in_float64(S.i1, x)
+    value = staticmethod(_Special.i1)
 
     @staticmethod
     def grad(g, x, y):
-        safe, not_tiny = _safe_away_from_zero(x)
-        d = _in_float64(S.i0, safe) - y / safe
-        return g * np.where(not_tiny, d, x.dtype.type(0.5))
+        safe, not_tiny = _safe_away_from_zero(x, np)
+        return g * np.where(not_tiny, _Special.i0(safe) - y * (1 / safe), 0.5)
 
 
 class SpecialI1E(_Unary):
@@ -386,15 +411,12 @@ class SpecialI1E(_Unary):
 
     saves = "xy"
 
-    @staticmethod
-    def value(x):
-        return _in_float64(S.i1e, x)
+    value = staticmethod(_Special.i1e)
 
     @staticmethod
     def grad(g, x, y):
-        safe, not_tiny = _safe_away_from_zero(x)
-        d = _in_float64(S.i0e, safe) - y * (np.sign(safe) + 1 / safe)
-        return g * np.where(not_tiny, d, x.dtype.type(0.5))
+        safe, not_tiny = _safe_away_from_zero(x, np)
+        return g * np.where(not_tiny, _Special.i0e(safe) - y * (np.sign(safe) + 1 / safe), 0.5)
 
 
 class SpecialNdtri(_Unary):
@@ -508,9 +530,9 @@ class Frac(_Unary):
         return g
 
 
-for _op in (Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Exp2, Erfc, SpecialNdtri, SpecialLogNdtr,
-            SpecialErfcx, SpecialEntr, Frac):
-    _op.recordable = True     # their grad formulas use only arithmetic and _OnTensors' functions
+for _op in (Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Sinc, Exp2, Erfc, Lgamma, Digamma, I0,
+            SpecialI0E, SpecialI1, SpecialI1E, SpecialNdtri, SpecialLogNdtr, SpecialErfcx, SpecialEntr, Frac):
+    _op.recordable = True     # their grad formulas use only arithmetic, _OnTensors' and _Special's functions
 
 
 class Logcumsumexp(Function):
