@@ -138,7 +138,6 @@ def _on_tensors(formula):
     return types.FunctionType(formula.__code__, names, formula.__name__, formula.__defaults__, formula.__closure__)
 
 
-
 # --------------------------------------------------------------------------- trigonometric and hyperbolic
 
 
