@@ -57,6 +57,15 @@ X_TIES = np.array([[5.0, 0.3, -1.2, 0.8], [0.1, -0.4, 2.0, 1.1], [0.7, 0.2, -0.6
 A_GAMMA = np.random.default_rng(35).uniform(0.5, 3.0, (3, 4))      # igamma's first argument, zeta's (+ 1)
 SRC_TIES = np.array([[5.0, 1.5, 0.7, -0.3], [0.1, 5.0, 0.2, 0.4]])    # ties with x and among themselves
 
+# rank n - 1 with distinct singular values, where the cofactor matrix is not 0 (det's create_graph
+# gradient then comes from the SVD); the 2x2 zero matrix is left out: its singular values repeat, and
+# the SVD's derivative gives NaN there in PyTorch
+SINGULAR_2X2 = [[[1.0, 2.0], [2.0, 4.0]], [[3.0, 1.0], [0.0, 0.0]]]
+SINGULAR_3X3 = [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]],     # det ~ 1e-16 from LU, not 0
+                [[2.0, -1.0, 0.5], [0.0, 3.0, 1.0], [2.0, -1.0, 0.5]],
+                [[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [-1.0, 3.0, 0.5]]]
+MIXED_3X3 = [SINGULAR_3X3[1], [[2.0, 1.0, 0.0], [1.0, 3.0, -1.0], [0.5, 0.0, 1.5]], SINGULAR_3X3[2]]
+
 
 def _scatter_reduce(reduce, include_self, index=IDX):
     return lambda L, x, s: x.scatter_reduce(0, _tensor(L, index), s, reduce, include_self=include_self)
@@ -166,6 +175,11 @@ CASES = {
     "nextafter_equal": (lambda L, a, b: L.nextafter(a, b) * a, _given(X_TIES[:2], X_TIES[0]), False),
     "zeta": (lambda L, q: L.special.zeta(_tensor(L, A_GAMMA + 1.0), q) * q, _uniform(1.5, 4.0, (3, 4), seed=40),
              True),
+    # determinants of singular matrices
+    "det_singular_2x2": (lambda L, a: L.linalg.det(a), _given(SINGULAR_2X2), True),
+    "det_singular_3x3": (lambda L, a: L.det(a), _given(SINGULAR_3X3), True),
+    "det_singular_batch_dims": (lambda L, a: L.linalg.det(a.reshape(2, 2, 2, 2)), _given(SINGULAR_2X2 * 2), True),
+    "det_singular_and_invertible": (lambda L, a: L.linalg.det(a), _given(MIXED_3X3), True),
     # storage ops and the rest
     "angle": (lambda L, a: L.angle(a) * a, _normal((3, 4), seed=41), True),
     "angle_alone": (lambda L, a: L.angle(a), _normal((3, 4), seed=41), True),     # a gradient that is a constant

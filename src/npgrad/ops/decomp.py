@@ -26,6 +26,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction as Function
 from .elementwise import sgn
+from .reduce import _prod_others_tensor
 
 
 class LinAlgError(RuntimeError):
@@ -377,7 +378,9 @@ class LinalgDet(Function):
     r"""Determinant of a stack of square matrices.
 
     :math:`\bar A = \bar d\,\det(A)\,A^{-T}` (the cofactor matrix), and 0 where :math:`\det A = 0`,
-    as PyTorch's first-order backward gives.
+    as PyTorch's first-order backward gives. Recorded (``create_graph=True``), the cofactor matrix of a
+    (nearly) singular matrix comes from its SVD instead (PyTorch's ``linalg_det_backward``), so that it
+    is right there and can be differentiated again.
     """
 
     @staticmethod
@@ -399,10 +402,39 @@ class LinalgDet(Function):
     @staticmethod
     def graph_backward(ctx, saved, g):
         A, d = ctx.saved_tensors
-        if A.size == 0 or not np.all(d != 0):      # a singular matrix: the first-order value only
+        if A.size == 0:
             return saved.without_graph(g)
-        inverse = LinalgInvEx.apply(saved.input(0, A), None)[0]
-        return (g * saved.output(0, d))[..., None, None] * inverse.transpose(-1, -2)
+        A_t, d_t = saved.input(0, A), saved.output(0, d)
+        singular = np.abs(d) < 100 * np.finfo(A.dtype).eps     # PyTorch's mask
+        if not singular.any():
+            return _det_backward_invertible(A_t, d_t, g)
+        if singular.all():
+            return _det_backward_singular(A_t, g)
+        # a mixed stack: each formula on its own matrices, the results put back in batch order
+        n = A.shape[-1]
+        rows_s, rows_i = np.flatnonzero(singular), np.flatnonzero(~singular)
+        A_t, d_t, g = A_t.reshape(-1, n, n), d_t.reshape(-1), g.reshape(-1)
+        gA = _OnTensors.cat([_det_backward_singular(A_t[rows_s], g[rows_s]),
+                             _det_backward_invertible(A_t[rows_i], d_t[rows_i], g[rows_i])], 0)
+        return gA[np.argsort(np.concatenate([rows_s, rows_i]))].reshape(A.shape)
+
+
+def _det_backward_invertible(A, d, g):
+    r"""The cofactor matrix :math:`\bar d\,\det(A)\,A^{-T}` of invertible matrices, recorded."""
+    inverse = LinalgInvEx.apply(A, None)[0]
+    return (g * d)[..., None, None] * inverse.transpose(-1, -2)
+
+
+def _det_backward_singular(A, g):
+    r"""The cofactor matrix of any matrices through :math:`A = U\,\mathrm{diag}(S)\,V^h`, recorded:
+    :math:`\bar A = U\,\mathrm{diag}(D)\,V^h` with :math:`D_i = \bar d\,\det(U)\det(V^h)\prod_{j\ne i} S_j`.
+
+    Its derivative is the SVD's, which breaks down (inf/nan) where singular values repeat, as in PyTorch.
+    """
+    U, S, Vh = LinalgSvd.apply(A, False, True)
+    alpha = LinalgDet.apply(U) * LinalgDet.apply(Vh)
+    D = (g * alpha).unsqueeze(-1) * _prod_others_tensor(S, -1)
+    return (U * D.unsqueeze(-2)) @ Vh
 
 
 class LinalgSlogdet(Function):
