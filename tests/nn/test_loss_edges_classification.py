@@ -254,3 +254,20 @@ def test_chunked_linear_cross_entropy_as_its_reference_path(target, weight):
     np.testing.assert_array_equal(chunked_value, value)
     np.testing.assert_array_equal(chunked_grad, grad)
     assert math.isnan(value) if weight is None else value == math.inf
+
+
+@pytest.mark.parametrize("options", [False, True])
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_linear_cross_entropy_of_an_empty_batch(options, reduction):
+    """No rows: the weight's gradient is zeros (it was left as uninitialised memory), the value torch's."""
+    def run(L):
+        W = L.arange(6.).reshape(2, 3).requires_grad_()
+        loss = L.nn.functional.linear_cross_entropy(
+            L.zeros(0, 3), W, L.zeros(0, dtype=L.int64), reduction=reduction,
+            options=L.nn.LinearCrossEntropyOptions() if options else None)
+        loss.backward()
+        return [loss.detach().numpy(), W.grad.numpy()]
+
+    expected = golden(f"linear_cross_entropy empty {reduction} options={options}", lambda: run(torch))
+    for a, e in zip(run(npgrad), expected):
+        np.testing.assert_array_equal(a, e)

@@ -1919,7 +1919,8 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
     losses = np.empty(n_rows, dtype) if reduction == "none" else None
     acc = 0.0
     gx = np.empty_like(x) if want and needs[0] else None
-    gw = np.empty_like(w) if want and needs[1] else None
+    # the first chunk writes the weight's gradient whole; with no rows there is no chunk and it is 0
+    gw = (np.empty_like(w) if n_rows else np.zeros_like(w)) if want and needs[1] else None
     gb = np.zeros_like(b) if want and b is not None and needs[2] else None
     logits = np.empty((min(chunk, n_rows), n_classes), dtype)
     for start in range(0, n_rows, chunk):
