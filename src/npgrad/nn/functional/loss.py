@@ -137,8 +137,7 @@ def _reduce(loss, reduction):
     if reduction == "sum":
         return loss.sum()
     if loss.numel() == 0:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return loss.sum() * float("nan")
+        return loss.sum() * float("nan")
     return loss.mean()
 
 
@@ -480,8 +479,7 @@ class _NllLoss(Function):
         else:
             w_t = np.where(valid, weight[index.squeeze(class_dim)], 0).astype(logp.dtype)
         picked = np.take_along_axis(logp, index, class_dim).squeeze(class_dim)
-        with np.errstate(invalid="ignore"):
-            loss = np.where(valid, -picked * w_t, 0).astype(logp.dtype)
+        loss = np.where(valid, -picked * w_t, 0).astype(logp.dtype)
         total = w_t.sum()
         ctx.save_for_backward(logp, target, weight)      # as PyTorch's node, which holds them (for the checks)
         ctx.nll = (logp.shape, class_dim, valid, index, w_t, total, reduction)
@@ -489,18 +487,15 @@ class _NllLoss(Function):
             return loss
         if reduction == "sum":
             return np.asarray(loss.sum(), logp.dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(loss.sum() / total, logp.dtype)
+        return np.asarray(loss.sum() / total, logp.dtype)
 
     @staticmethod
     def _coefficients(ctx, scale):
         r""":math:`\partial \ell / \partial \log p_{i, y_i} = -w_{y_i}` times ``scale``, 0 where ignored."""
         shape, class_dim, valid, index, w_t, total, reduction = ctx.nll
         if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = scale / total
-        with np.errstate(invalid="ignore"):
-            coefficient = np.where(valid, -w_t * scale, 0).astype(w_t.dtype)
+            scale = scale / total
+        coefficient = np.where(valid, -w_t * scale, 0).astype(w_t.dtype)
         grad = np.zeros(shape, w_t.dtype)
         np.put_along_axis(grad, index, np.expand_dims(coefficient, class_dim), class_dim)
         return grad
@@ -577,8 +572,7 @@ def _cross_entropy_composed(input, target, weight=None, ignore_index=-100, reduc
     if reduction == "mean":
         w = np.ones(n_classes) if weight is None else weight._data.astype(np.float64)
         total = float(np.where(valid, w[np.where(valid, t, 0)], 0).sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            smooth = smooth.sum() / np.asarray(total, input._data.dtype)
+        smooth = smooth.sum() / np.asarray(total, input._data.dtype)
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
@@ -600,8 +594,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if reduction == "sum":
         return -prod.sum()
     if input.numel() == 0:
-        with np.errstate(invalid="ignore"):
-            return -prod.sum() * float("nan")
+        return -prod.sum() * float("nan")
     # PyTorch divides by the count as a number (``div.Scalar``): DivBackward1
     return _labelled(-prod.sum() / (input.numel() // n_classes), True, "DivBackward1")
 
@@ -691,8 +684,7 @@ class _FusedCrossEntropy(Function):
             q = q + (label_smoothing / n_classes) * np.expand_dims(valid, 1) * w.reshape(class_axis)
         if reduction == "mean":        # folded into q, so an ignored position keeps its 0 when the total is 0
             total = w_t.sum(dtype=np.float64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                q = np.divide(q, total, out=np.zeros_like(q), where=q != 0)
+            q = np.divide(q, total, out=np.zeros_like(q), where=q != 0)
         q = q.astype(logits.dtype, copy=False)
         p = saved.input(0, logits).softmax(1)
         grad = p * q.sum(axis=1, keepdims=True) - q
@@ -791,9 +783,8 @@ class _BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, y, w):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_x = np.maximum(np.log(x), -100.0)
-            log_1mx = np.maximum(np.log1p(-x), -100.0)
+        log_x = np.maximum(np.log(x), -100.0)
+        log_1mx = np.maximum(np.log1p(-x), -100.0)
         loss = (y - 1) * log_1mx - y * log_x
         if w is not None:
             loss = loss * w
@@ -808,8 +799,7 @@ class _BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = scale * (x - y) / np.maximum((1 - x) * x, _BCE_EPS)
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gy = scale * (np.log1p(-x) - np.log(x))
+            gy = scale * (np.log1p(-x) - np.log(x))
         return gx, gy, None
 
     @staticmethod
@@ -859,8 +849,7 @@ class _BinaryCrossEntropyGrad(Function):
     @staticmethod
     def backward(ctx, gg):
         g, x, y, w = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return _BinaryCrossEntropyGrad._derivatives(ctx.needs_input_grad, gg, g, x, y, w, np.maximum)
+        return _BinaryCrossEntropyGrad._derivatives(ctx.needs_input_grad, gg, g, x, y, w, np.maximum)
 
     @staticmethod
     def graph_backward(ctx, saved, gg):
@@ -1040,8 +1029,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, ignore_index=-100, 
         return loss
     if reduction == "sum":
         return loss.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() / np.asarray(w_t.sum(), input._data.dtype)
+    return loss.sum() / np.asarray(w_t.sum(), input._data.dtype)
 
 
 # =========================================================================== divergences and likelihoods
@@ -1108,8 +1096,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         # backpropagates 0 * log(y) there (NaN at y <= 0)
         small = target._data <= 1
         if target.requires_grad:
-            with np.errstate(divide="ignore", invalid="ignore"):      # the masked places, silently as PyTorch
-                stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+            stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
             loss = loss + stirling.masked_fill(small, 0)
         else:
             y = target._data
@@ -1564,20 +1551,19 @@ class _CTCLoss(Function):
         offsets = np.concatenate([[0], np.cumsum(target_lengths)[:-1]]) if targets.ndim == 1 else None
         nll = np.empty(n_batch)
         cache = []
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for b in range(n_batch):
-                t_len, s_len = int(input_lengths[b]), int(target_lengths[b])
-                ext = _ctc_extended(targets, b, s_len, offsets, blank)
-                lp = lp64[:, b, :]
-                alpha = _ctc_alpha(lp, ext, t_len)
-                if t_len == 0:
-                    nll[b] = 0.0 if s_len == 0 else np.inf
-                else:
-                    last = alpha[t_len - 1, -1]
-                    if ext.shape[0] > 1:
-                        last = np.logaddexp(last, alpha[t_len - 1, -2])
-                    nll[b] = -last
-                cache.append((ext, alpha))
+        for b in range(n_batch):
+            t_len, s_len = int(input_lengths[b]), int(target_lengths[b])
+            ext = _ctc_extended(targets, b, s_len, offsets, blank)
+            lp = lp64[:, b, :]
+            alpha = _ctc_alpha(lp, ext, t_len)
+            if t_len == 0:
+                nll[b] = 0.0 if s_len == 0 else np.inf
+            else:
+                last = alpha[t_len - 1, -1]
+                if ext.shape[0] > 1:
+                    last = np.logaddexp(last, alpha[t_len - 1, -2])
+                nll[b] = -last
+            cache.append((ext, alpha))
         ctx.state = (lp64, cache, input_lengths, blank, zero_infinity, nll, log_probs.dtype)
         return nll.astype(log_probs.dtype)
 
@@ -1585,18 +1571,17 @@ class _CTCLoss(Function):
     def backward(ctx, g):
         lp64, cache, input_lengths, blank, zero_infinity, nll, dtype = ctx.state
         grad = np.zeros_like(lp64)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            for b, (ext, alpha) in enumerate(cache):
-                t_len = int(input_lengths[b])
-                if t_len == 0 or (zero_infinity and np.isinf(nll[b])):
-                    continue
-                lp = lp64[:t_len, b, :]
-                beta = _ctc_beta(lp64[:, b, :], ext, t_len)
-                log_ab = alpha[:t_len] + beta[:t_len]                   # (T, 2S+1)
-                acc = np.full((t_len, lp64.shape[2]), -np.inf)
-                for s in range(ext.shape[0]):
-                    acc[:, ext[s]] = np.logaddexp(acc[:, ext[s]], log_ab[:, s])
-                grad[:t_len, b, :] = (np.exp(lp) - np.exp(acc + nll[b] - lp)) * g[b]
+        for b, (ext, alpha) in enumerate(cache):
+            t_len = int(input_lengths[b])
+            if t_len == 0 or (zero_infinity and np.isinf(nll[b])):
+                continue
+            lp = lp64[:t_len, b, :]
+            beta = _ctc_beta(lp64[:, b, :], ext, t_len)
+            log_ab = alpha[:t_len] + beta[:t_len]                   # (T, 2S+1)
+            acc = np.full((t_len, lp64.shape[2]), -np.inf)
+            for s in range(ext.shape[0]):
+                acc[:, ext[s]] = np.logaddexp(acc[:, ext[s]], log_ab[:, s])
+            grad[:t_len, b, :] = (np.exp(lp) - np.exp(acc + nll[b] - lp)) * g[b]
         return grad.astype(dtype), None, None, None, None, None
 
     @staticmethod
@@ -1954,8 +1939,7 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
     elif reduction == "sum":
         loss = np.asarray(acc, dtype)
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):    # over nothing NaN; a total weight of 0 +-inf
-            loss = np.asarray(np.float64(acc) / total, dtype)
+        loss = np.asarray(np.float64(acc) / total, dtype)       # over nothing NaN; a total weight of 0 +-inf
     return loss, (gx, gw, gb)
 
 
