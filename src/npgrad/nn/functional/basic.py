@@ -96,8 +96,7 @@ def linear(input, weight, bias=None):
                            f"{weight.ndim}D")
     if input._data.dtype != weight._data.dtype:
         if bias is None:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(input)} != "
-                               f"{_c_name(weight)}")
+            _check_mm_dtypes(input, weight)
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dtype_name(input)} and "
                            f"{_dtype_name(weight)}")
     if weight.ndim == 1:
@@ -118,6 +117,13 @@ _C_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half"
 def _c_name(t):
     """The C++ name of a tensor's element type, as in some of PyTorch's messages."""
     return _C_TYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _check_mm_dtypes(input, weight):
+    """PyTorch's dtype check of ``mm``, the product of a linear map without a bias."""
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(input)} != "
+                           f"{_c_name(weight)}")
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -1946,18 +1946,13 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
 def _check_linear_dtypes(input, linear_weight, linear_bias):
     """PyTorch's dtype checks of the projection: ``mm`` without a bias; ``addmm`` with one, which compares the
     bias with the weight first."""
-    from .basic import _c_name
+    from ...ops.products import _addmm_dtype_checks
+    from .basic import _check_mm_dtypes
 
     if linear_bias is None:
-        if input._data.dtype != linear_weight._data.dtype:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(input)} != "
-                               f"{_c_name(linear_weight)}")
-    elif linear_bias._data.dtype != linear_weight._data.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_type_name(linear_bias)} and "
-                           f"{_type_name(linear_weight)}")
-    elif input._data.dtype != linear_weight._data.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_type_name(input)} and "
-                           f"{_type_name(linear_weight)}")
+        _check_mm_dtypes(input, linear_weight)
+    else:
+        _addmm_dtype_checks(linear_bias, input, linear_weight)
 
 
 def _check_reference_call(input, target, weight, n_classes, ignore_index):
@@ -1980,7 +1975,7 @@ def _check_chunked_call(x, linear_weight, target, weight, ignore_index, options)
     """Where PyTorch's chunked op fails, its error: the accumulation dtype, then chunk by chunk
     (``options.batch_chunk_size`` rows of ``x``, 2-D) the slice of the targets, the class weights of all
     targets (with the first chunk), the product's dtypes (first chunk) and the logits at the targets."""
-    from .basic import _c_name
+    from .basic import _check_mm_dtypes
 
     dtype, acc = x.dtype, options.acc_dtype
     if dtype != acc and not (dtype.name in ("float16", "bfloat16") and acc.name == "float32"):
@@ -2009,9 +2004,8 @@ def _check_chunked_call(x, linear_weight, target, weight, ignore_index, options)
             raise IndexError("index_select(): Index is supposed to be a vector")
         if ((corrected < 0) | (corrected >= weight.shape[0])).any():
             raise IndexError("index out of range in self")
-    if dtype == acc and x._data.dtype != linear_weight._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(x)} != "
-                           f"{_c_name(linear_weight)}")
+    if dtype == acc:
+        _check_mm_dtypes(x, linear_weight)
     if t.ndim != 1:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     rows = corrected[:n_rows]
