@@ -70,7 +70,7 @@ def _ctc_second_backward(L):
 
 
 CTC_ERRORS = {
-    # empty log_probs (R13, R13b)
+    # empty log_probs
     "empty_batch": lambda L: F(L).ctc_loss(L.zeros(5, 0, 4), L.zeros(0, 2, dtype=L.long), L.zeros(0, dtype=L.long),
                                            L.zeros(0, dtype=L.long)),
     "empty_time": lambda L: F(L).ctc_loss(L.zeros(0, 2, 3), L.tensor([[1], [2]]), [0, 0], [0, 0]),
@@ -79,14 +79,14 @@ CTC_ERRORS = {
     "empty_unbatched": lambda L: F(L).ctc_loss(L.zeros(0, 3), L.tensor([1]), [0], [1]),
     "empty_4d": lambda L: F(L).ctc_loss(L.zeros(0, 1, 4, 1), L.tensor([[1, 2]]), [0], [2]),
     "empty_batch_lengths_mismatch": lambda L: F(L).ctc_loss(L.zeros(5, 0, 4), L.tensor([[1, 2]]), [5], [2]),
-    # lengths that are not integers (R13c)
+    # lengths that are not integers
     "float_lengths": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), L.tensor([5.0]), L.tensor([2.0])),
     "float_input_lengths": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), L.tensor([5.0]), L.tensor([2])),
     "float_target_lengths": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), L.tensor([5]), L.tensor([2.0])),
     "bool_lengths": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), L.tensor([True]), L.tensor([2])),
     "float_lengths_before_empty": lambda L: F(L).ctc_loss(L.zeros(0, 1, 4), L.tensor([[1, 2]]), L.tensor([0.0]),
                                                           L.tensor([2])),
-    # lengths neither both sequences of ints nor both Tensors (R13d, R13e)
+    # lengths neither both sequences of ints nor both Tensors
     "tensor_and_list": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), L.tensor([5]), [2]),
     "list_and_tensor": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), [5], L.tensor([2])),
     "tensor_and_tuple": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), L.tensor([5]), (2,)),
@@ -113,14 +113,14 @@ CTC_ERRORS = {
     "bool_blank": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), [5], [2], blank=True),
     "int_zero_infinity": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), [5], [2], zero_infinity=1),
     "bad_reduction_first": lambda L: F(L).ctc_loss(lp(L), L.tensor([[1, 2]]), 5, [2], reduction="x"),
-    # log_probs of a type the kernel lacks (R10e): before the emptiness check
+    # log_probs of a type the kernel lacks: before the emptiness check
     "long_log_probs": lambda L: F(L).ctc_loss(L.zeros(4, 1, 3, dtype=L.long), L.tensor([[1]]), [4], [1]),
     "long_log_probs_empty": lambda L: F(L).ctc_loss(L.zeros(0, 1, 3, dtype=L.long), L.tensor([[1]]), [4], [1]),
     "half_log_probs": lambda L: F(L).ctc_loss(L.zeros(4, 1, 3, dtype=L.half), L.tensor([[1]]), [7], [1]),
     "bool_log_probs": lambda L: F(L).ctc_loss(L.zeros(4, 1, 3, dtype=L.bool), L.tensor([[1]]), [4], [1]),
     "long_log_probs_float_lengths": lambda L: F(L).ctc_loss(L.zeros(4, 1, 3, dtype=L.long), L.tensor([[1]]),
                                                             L.tensor([4.0]), L.tensor([1])),
-    # no second derivative (R20)
+    # no second derivative
     "double_backward": _ctc_second_order,
     "double_backward_tensor_lengths": lambda L: _ctc_second_order(L, "none", tensors=True),
     "backward_of_gradient": _ctc_second_backward,
@@ -172,8 +172,8 @@ def test_ctc_loss_first_gradient_with_create_graph():
 
 # --------------------------------------------------------------------------- LinearCrossEntropyOptions
 OPTIONS_ERRORS = {
-    "acc_policy": lambda L: opts(L, acc_policy="fast"),                              # R14
-    "batch_chunk_size_zero": lambda L: opts(L, batch_chunk_size=0),                  # R14b
+    "acc_policy": lambda L: opts(L, acc_policy="fast"),
+    "batch_chunk_size_zero": lambda L: opts(L, batch_chunk_size=0),
     "batch_chunk_size_negative": lambda L: opts(L, batch_chunk_size=-3),
     "batch_chunk_size_float": lambda L: opts(L, batch_chunk_size=2.0),
     "chunking_method_name": lambda L: opts(L, chunking_method="foo"),
@@ -245,7 +245,7 @@ def _class_weight(L, values=(1.0, 2.0, 0.5, 1.5), **kwargs):
 
 
 LCE_ERRORS = {
-    # options that contradict each other or the input (R14c, R14d)
+    # options that contradict each other or the input
     "chunk_size_vs_method": lambda L: lce(L, options=dict(batch_chunk_size=3, chunking_method="aspect_ratio")),
     "chunk_size_vs_method_factor": lambda L: lce(L, options=dict(batch_chunk_size=3,
                                                                  chunking_method="aspect_ratio:2")),
@@ -263,15 +263,15 @@ LCE_ERRORS = {
                                            options={}),
     "integer_input_acc_float": lambda L: lce(L, x=np.ones((5, 3), np.int64), w=np.ones((4, 3), np.int64),
                                              options=dict(acc_dtype=L.float32)),
-    # a second backward of the chunked op (R16)
+    # a second backward of the chunked op
     "second_backward": lambda L: _second_backward(L),
     "second_backward_weight_only": lambda L: _second_backward(L, grads=("w",)),
     "second_backward_bias_only": lambda L: _second_backward(L, grads=(), bias=True),
     "second_grad_call": lambda L: _grad_twice(L, "w"),
     "second_grad_call_other_input": lambda L: _grad_twice(L, "x"),
-    "double_backward_chunked": lambda L: _second_order(L, True),                     # R16b
+    "double_backward_chunked": lambda L: _second_order(L, True),
     "double_backward_chunked_none": lambda L: _second_order(L, True, "none"),
-    # targets the chunked op cannot read (R17, R17b, R17c)
+    # targets the chunked op cannot read
     "short_target": lambda L: lce(L, [0, 3, 1], options={}),
     "short_target_chunk_size": lambda L: lce(L, [0, 3, 1], options=dict(batch_chunk_size=4)),
     "short_target_none": lambda L: lce(L, [0, 3, 1], reduction="none", options={}),
@@ -303,13 +303,13 @@ LCE_ERRORS = {
     "unbatched_target_1d": lambda L: lce(L, [2], x=X[0], options={}),
     "unbatched_target_2": lambda L: lce(L, [2, 1], x=X[0], options={}),
     "unbatched_out_of_range": lambda L: lce(L, 7, x=X[0], options={}),
-    "input_weight_dtypes_chunked": lambda L: lce(L, [0, 1], x=X[:2], w=W.astype(np.float64), options={}),  # R9c
+    "input_weight_dtypes_chunked": lambda L: lce(L, [0, 1], x=X[:2], w=W.astype(np.float64), options={}),
     "weight_input_dtypes_chunked": lambda L: lce(L, [0, 1], x=X[:2].astype(np.float64), options={}),
     "dtypes_after_short_target": lambda L: lce(L, [0, 1, 2], w=W.astype(np.float64), options={}),
     "short_target_before_dtypes": lambda L: lce(L, [0], w=W.astype(np.float64), options={}),
     "dtypes_before_out_of_range": lambda L: lce(L, [0, 9, 1, 2, 3], w=W.astype(np.float64), options={}),
     "unbatched_dtypes_chunked": lambda L: lce(L, 1, x=X[0], w=W.astype(np.float64), options={}),
-    # the reference path (options=None): the projection's dtypes (R9c) ...
+    # the reference path (options=None): the projection's dtypes ...
     "input_weight_dtypes": lambda L: lce(L, [0, 1], x=X[:2], w=W.astype(np.float64)),
     "double_input_float_weight": lambda L: lce(L, [0, 1], x=X[:2].astype(np.float64)),
     "unbatched_input_weight_dtypes": lambda L: lce(L, 1, x=X[0], w=W.astype(np.float64)),
@@ -322,7 +322,7 @@ LCE_ERRORS = {
     "weight_dtype_with_label_smoothing": lambda L: lce(L, w=W.astype(np.float64), label_smoothing=0.1),
     "k_dim_weight_dtype": lambda L: lce(L, np.zeros((5, 2), np.int64), w=np.ones((4, 2, 3))),
     "input_dtype_before_batch": lambda L: lce(L, [0, 1], w=W.astype(np.float64)),
-    # ... and the class weight: no gradient (R8), its dtype (R9), the target's shape
+    # ... and the class weight: no gradient, its dtype, the target's shape
     "class_weight_requires_grad": lambda L: lce(L, weight=_class_weight(L, dtype=L.float32, requires_grad=True)),
     "class_weight_requires_grad_none": lambda L: lce(L, reduction="none", weight=_class_weight(
         L, dtype=L.float32, requires_grad=True)),
@@ -347,7 +347,7 @@ LCE_ERRORS = {
     "target_2d_reference": lambda L: lce(L, [[0], [3], [1], [2], [3]]),
     "target_2d_reference_weight_grad": lambda L: lce(L, [[0], [3], [1], [2], [3]], weight=L.ones(
         4, requires_grad=True)),
-    "target_0d_reference": lambda L: lce(L, 2, x=X[:1]),                             # R12 through this path
+    "target_0d_reference": lambda L: lce(L, 2, x=X[:1]),
     "target_0d_reference_batch": lambda L: lce(L, 2),
     "unbatched_target_2_reference": lambda L: lce(L, [2, 1], x=X[0]),
     "unbatched_target_2d_reference": lambda L: lce(L, [[2]], x=X[0]),
@@ -484,7 +484,7 @@ def _module_loss(L):
 
 
 WARNING_CALLS = {
-    "label_smoothing": lambda L: lce(L, label_smoothing=0.1, options={}),              # R15
+    "label_smoothing": lambda L: lce(L, label_smoothing=0.1, options={}),
     "negative_label_smoothing": lambda L: lce(L, label_smoothing=-0.5, options={}),
     "probabilities": lambda L: lce(L, np.full((5, 4), 0.25, np.float32), options={}),
     "int32_target": lambda L: lce(L, np.array(T5, np.int32), options={}),
@@ -537,7 +537,7 @@ def _node_names(L):
     return names
 
 
-def test_grad_fn_names():                                                            # R27
+def test_grad_fn_names():
     assert _node_names(npgrad) == golden.json("grad_fn_names", lambda: _node_names(torch))
 
 
