@@ -204,6 +204,14 @@ def broadcast_shape(sa, sb):
     return tuple(out)
 
 
+def _check_inplace_shape(out_shape, other_shape):
+    """PyTorch's shape check of an in-place op writing into a tensor of ``out_shape`` (``x.copy_(y)``,
+    ``x.mul_(y)``): ``other_shape`` must broadcast to it."""
+    shape = broadcast_shape(tuple(out_shape), tuple(other_shape))
+    if shape != tuple(out_shape):
+        raise RuntimeError(f"output with shape {list(out_shape)} doesn't match the broadcast shape {list(shape)}")
+
+
 def _cumulative_input(t, dtype):
     """The input of cumsum / cumprod: cast to ``dtype``, or, for integer and bool tensors, to int64."""
     if dtype is not None:
@@ -2039,10 +2047,7 @@ class Tensor:
             _check_inference_write()
         if not isinstance(src, Tensor):
             src = tensor(src)
-        shape = broadcast_shape(self._data.shape, src._data.shape)
-        if shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                               f"{list(shape)}")
+        _check_inplace_shape(self._data.shape, src._data.shape)
         if is_grad_enabled() and (self.requires_grad or src.requires_grad):
             return _labelled(self._apply_inplace((_overwrite, src)), True, "CopyBackwards")
         # NaN and values beyond the type's range convert as C casts do, silently, as in PyTorch

@@ -28,7 +28,7 @@ import numpy as np
 
 import npgrad
 from npgrad.autograd.function import ArrayFunction as Function
-from npgrad.tensor import _labelled
+from npgrad.tensor import _check_inplace_shape, _labelled, broadcast_shape
 
 from .basic import _c_name
 
@@ -98,10 +98,7 @@ def _check_sdpa_shapes(query, key, value):
     """The batched matrix products' checks: broadcastable batch dims, matching feature and key lengths."""
     batch = tuple(query.shape[:-2])
     for other in (key, value):
-        try:
-            batch = np.broadcast_shapes(batch, tuple(other.shape[:-2]))
-        except ValueError:
-            _raise_broadcast_error(batch, other.shape[:-2])
+        batch = broadcast_shape(batch, tuple(other.shape[:-2]))
     n = int(np.prod(batch))
     if key.shape[-1] != query.shape[-1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, "
@@ -117,13 +114,6 @@ def _repeat_heads(t, heads):
         return t
     index = npgrad.from_numpy(np.repeat(np.arange(t.shape[-3]), heads // t.shape[-3]))
     return t.index_select(t.dim() - 3, index)
-
-
-def _raise_broadcast_error(sa, sb):
-    """PyTorch's message for shapes that do not broadcast."""
-    from .loss import _raise_broadcast_error as raise_error
-
-    raise_error(sa, sb)
 
 
 # --------------------------------------------------------------------------- the kernel PyTorch would pick
@@ -266,13 +256,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = query.matmul(key.transpose(-2, -1)) * scale
     bias = _attention_bias(attn_mask, is_causal, length, source, scores.dtype)
     if bias is not None:
-        try:
-            shape = np.broadcast_shapes(tuple(scores.shape), tuple(bias.shape))
-        except ValueError:
-            _raise_broadcast_error(scores.shape, bias.shape)
-        if shape != tuple(scores.shape):  # PyTorch adds the mask to the scores in place
-            raise RuntimeError(f"output with shape {list(scores.shape)} doesn't match the broadcast shape "
-                               f"{list(shape)}")
+        _check_inplace_shape(scores.shape, bias.shape)     # PyTorch adds the mask to the scores in place
         scores = scores + bias
     weights = SafeSoftmax.apply(scores)
     if dropout_p > 0.0:

@@ -10,7 +10,7 @@ import numpy as np
 from ...autograd.function import ArrayFunction as Function
 from ... import memory
 from ...ops import elementwise as E
-from ...tensor import Tensor, _labelled, _raw, _wrap_dim
+from ...tensor import _C_NAMES, Tensor, _labelled, _raw, _wrap_dim
 
 __all__ = ["linear", "bilinear", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu",
            "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softplus", "softsign", "hardtanh",
@@ -110,13 +110,9 @@ def linear(input, weight, bias=None):
     return _Linear.apply(input, weight, bias)
 
 
-_C_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
-                 "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-
-
 def _c_name(t):
     """The C++ name of a tensor's element type, as in some of PyTorch's messages."""
-    return _C_TYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+    return _C_NAMES.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def _check_mm_dtypes(input, weight):

@@ -41,10 +41,11 @@ from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.versions import Deferred
 from ...functions import broadcast_shapes
 from ...ops import elementwise as E
-from ...ops.math import xlogy
-from ...tensor import (_C_NAMES, Tensor, _category, _labelled, _scalar_name, broadcast_shape, promote_types,
-                       result_type, where)
-from .basic import linear, pairwise_distance
+from ...ops.math import _NoDerivative, xlogy
+from ...ops.products import _addmm_dtype_checks
+from ...tensor import (Tensor, _category, _check_inplace_shape, _labelled, _scalar_name, broadcast_shape,
+                       promote_types, result_type, where)
+from .basic import _c_name, _check_mm_dtypes, linear, pairwise_distance
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
@@ -235,24 +236,9 @@ def _past_wrapper(stacklevel):
 
 
 def _broadcast(a, b):
-    try:
-        shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
-    except ValueError:
-        _raise_broadcast_error(a.shape, b.shape)
+    shape = broadcast_shape(tuple(a.shape), tuple(b.shape))
     return (a if tuple(a.shape) == shape else a.expand(shape),
             b if tuple(b.shape) == shape else b.expand(shape))
-
-
-def _raise_broadcast_error(sa, sb):
-    sa, sb = tuple(sa), tuple(sb)
-    n = max(len(sa), len(sb))
-    pa = (1,) * (n - len(sa)) + sa
-    pb = (1,) * (n - len(sb)) + sb
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
-                               f"at non-singleton dimension {i}")
-    raise RuntimeError("shapes cannot be broadcast")
 
 
 def _const(array, like):
@@ -513,7 +499,8 @@ class _NllLoss(Function):
         grad = per_position * (g.unsqueeze(class_dim) if reduction == "none" else g)
         grad = E._keep(np.ones(shape, bool), grad, anchor=saved.input(0, ctx.saved_tensors[0]))
         ndim = len(shape)
-        label = "NllLossBackwardBackward0" if ndim <= 2 else "NllLoss2DBackwardBackward0" if ndim == 4 else "ViewBackward0"
+        label = ("NllLossBackwardBackward0" if ndim <= 2 else "NllLoss2DBackwardBackward0" if ndim == 4
+                 else "ViewBackward0")
         return _labelled(grad, True, label), None, None, None, None
 
 
@@ -759,7 +746,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         n, depth = input.shape[0], int(np.prod(input.shape[2:]))
         logits, rows = input.reshape(n, n_classes, depth), t.reshape(n, depth)
     # the weight is kept as it is (not a cast copy): an in-place change of it is refused, as in PyTorch
-    out = _FusedCrossEntropy.apply(logits, rows, weight, int(ignore_index), smoothing, reduction)
+    out = _FusedCrossEntropy.apply(logits, rows, weight, ignore_index, smoothing, reduction)
     if reduction == "none":
         out = out.reshape(tuple(target.shape) if input.ndim != 1 else ())
     if out._node is not None:     # PyTorch's node: its NLL loss's (or the smoothing's sum)
@@ -768,13 +755,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 # =========================================================================== binary losses
-def _check_inplace_shape(out_shape, other_shape):
-    """PyTorch's shape checks of an in-place op (``loss.mul_(weight)``) writing into a tensor of ``out_shape``."""
-    shape = broadcast_shape(tuple(out_shape), tuple(other_shape))
-    if shape != tuple(out_shape):
-        raise RuntimeError(f"output with shape {_list(out_shape)} doesn't match the broadcast shape {_list(shape)}")
-
-
 _BCE_EPS = 1e-12
 
 
@@ -1168,7 +1148,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     clamped = result_type(var, eps)     # PyTorch clamps in place: an integral var cannot hold a float eps
     if _category(np.dtype(clamped).kind) > _category(var._data.dtype.kind):
         raise RuntimeError(f"result type {_scalar_name(clamped)} can't be cast to the desired output type "
-                           f"{_C_NAMES.get(var._data.dtype.name, var._data.dtype.name)}")
+                           f"{_c_name(var)}")
     var = _ClampValue.apply(var, eps)
     diff = input - target
     loss = 0.5 * (var.log() + diff * diff / var)
@@ -1588,8 +1568,6 @@ class _CTCLoss(Function):
     def graph_backward(ctx, saved, g):
         """The gradient, recorded (``create_graph``) as a value that cannot be differentiated again: PyTorch has
         no derivative for ``_ctc_loss_backward``."""
-        from ...ops.math import _NoDerivative
-
         grad = _CTCLoss.backward(ctx, g._data)[0]
         out = _NoDerivative.apply(saved.input(0, ctx.state[0]), g, "_ctc_loss_backward", lambda a, b: grad)
         return _labelled(out, True, "NotImplemented"), None, None, None, None, None
@@ -1865,8 +1843,6 @@ class _LinearCrossEntropy(Function):
         """Recorded (``create_graph``): ``cross_entropy(linear(x, W, b), y)`` composed, differentiated at the
         same inputs (the logits are made whole here: this path is for differentiating twice, not for memory).
         PyTorch's chunked op records nothing: its gradients are constants times the upstream gradient."""
-        from ...tensor import Tensor
-
         x, w, b, target, weight, ignore_index, reduction, _ = ctx.saved
         if ctx.options is not None:
             if reduction == "none":
@@ -1946,9 +1922,6 @@ def _lce_sweep(x, w, b, target, weight, ignore_index, reduction, chunk, want, ne
 def _check_linear_dtypes(input, linear_weight, linear_bias):
     """PyTorch's dtype checks of the projection: ``mm`` without a bias; ``addmm`` with one, which compares the
     bias with the weight first."""
-    from ...ops.products import _addmm_dtype_checks
-    from .basic import _check_mm_dtypes
-
     if linear_bias is None:
         _check_mm_dtypes(input, linear_weight)
     else:
@@ -1975,8 +1948,6 @@ def _check_chunked_call(x, linear_weight, target, weight, ignore_index, options)
     """Where PyTorch's chunked op fails, its error: the accumulation dtype, then chunk by chunk
     (``options.batch_chunk_size`` rows of ``x``, 2-D) the slice of the targets, the class weights of all
     targets (with the first chunk), the product's dtypes (first chunk) and the logits at the targets."""
-    from .basic import _check_mm_dtypes
-
     dtype, acc = x.dtype, options.acc_dtype
     if dtype != acc and not (dtype.name in ("float16", "bfloat16") and acc.name == "float32"):
         raise RuntimeError("linear_cross_entropy supports float32 acc_dtype with float16/bfloat16 inputs, but "
