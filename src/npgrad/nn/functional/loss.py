@@ -43,8 +43,8 @@ from ...functions import broadcast_shapes
 from ...ops import elementwise as E
 from ...ops.math import _NoDerivative, xlogy
 from ...ops.products import _addmm_dtype_checks
-from ...tensor import (Tensor, _category, _check_inplace_shape, _labelled, _scalar_name, broadcast_shape,
-                       promote_types, result_type, where)
+from ...tensor import (Tensor, _category, _check_bool_sub, _check_inplace_shape, _labelled, _scalar_name,
+                       broadcast_shape, promote_types, result_type, where)
 from .basic import _c_name, _check_mm_dtypes, linear, pairwise_distance
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -920,9 +920,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         log_weight = (pos_weight - 1) * target + 1
         _check_inplace_shape(log_sig.shape, log_weight.shape)
         log_sig = _into(log_sig * log_weight, log_sig)
-    if target._data.dtype == np.bool_:      # PyTorch's 1 - target
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+    if target._data.dtype == np.bool_:      # PyTorch's 1 - target, computed in the target's dtype
+        _check_bool_sub(target, True)
     if target._data.dtype.kind != "f":
         raise RuntimeError(f"result type {_scalar_name(promote_types(target._data.dtype, input._data.dtype))} "
                            f"can't be cast to the desired output type {_type_name(target)}")
@@ -1351,8 +1350,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     """
     reduction = _check_reduction(_resolve_reduction(size_average, reduce, reduction))
     if input._data.dtype == np.bool_:       # PyTorch's margin - input, on a tensor like the input
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+        _check_bool_sub(input, True)
     if input._data.dtype.kind != "f":
         margin = int(margin)        # filled into a tensor like the input: an integral input truncates the margin
     zeros = _const(np.zeros(broadcast_shape(tuple(target.shape), tuple(input.shape))), input)
