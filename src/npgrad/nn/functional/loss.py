@@ -870,8 +870,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x, y = input._data, target._data
     if y.dtype != x.dtype:
         raise RuntimeError(f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{_type_name(input)}'")
+    _check_floating(input, "binary_cross_entropy")
     if np.any(~((x >= 0) & (x <= 1))):
         raise RuntimeError("all elements of input should be between 0 and 1")
     if np.any(~((y >= 0) & (y <= 1))):
@@ -913,8 +912,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({_size(input.shape)})")
     _check_not_differentiable(weight, "weight", "binary_cross_entropy_with_logits")
     _check_not_differentiable(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{_type_name(input)}'")
+    _check_floating(input, "log_sigmoid_cpu")
     log_sig = E.LogSigmoid.apply(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
